@@ -1,0 +1,24 @@
+/*
+ * main() of every component: build the environment from the parent
+ * capability on its fixed fd, let the component construct itself, then
+ * dispatch on the entrypoint until the component exits.
+ */
+#include <stdio.h>
+#include <arbor/env.h>
+#include <arbor/error.h>
+#include <session/parent.h>
+
+int main(int argc, char **argv)
+{
+	static struct arbor_env env;
+	int err = arbor_env_init(&env, ARBOR_PARENT_FD, argc, argv);
+
+	if (err) {
+		fprintf(stderr, "Error: cannot set up the component environment: %s\n",
+		        arbor_strerror(err));
+		return 1;
+	}
+	component_construct(&env);
+	err = arbor_ep_run(env.ep);
+	arbor_exit(&env, err ? 1 : 0);
+}

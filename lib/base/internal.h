@@ -1,0 +1,103 @@
+/*
+ * lib/base internals shared between its modules: the capability struct,
+ * the wire format and the entrypoint's registration kinds.
+ */
+#ifndef ARBOR_BASE_INTERNAL_H
+#define ARBOR_BASE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <arbor/cap.h>
+#include <arbor/msg.h>
+#include <arbor/rpc.h>
+#include <arbor/entrypoint.h>
+
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+/* Idle private connections a capability keeps for reuse. */
+#define CAP_IDLE_MAX 8
+
+struct arbor_cap {
+	atomic_uint refs;
+	uint8_t kind;
+	int fd;
+	uint64_t ino;                     /* RPC: inode of the door's client end */
+	struct arbor_rpc_object *local;   /* RPC: the object when served here */
+	pthread_mutex_t lock;             /* guards idle[] */
+	unsigned nidle;
+	int idle[CAP_IDLE_MAX];
+};
+
+/* ---- wire format (wire.c) ---- */
+
+/* The one message a door accepts: "give me a private connection". */
+#define WIRE_CLONE ((int32_t)0x80000000)
+
+struct wire_header {
+	int32_t word;
+	uint8_t kinds[ARBOR_MSG_CAPS_MAX];
+};
+
+/*
+ * Send one message on a connection. caps are borrowed. Never raises
+ * SIGPIPE; with dontwait the send never blocks. Returns 0,
+ * ARBOR_E_OBJECT_GONE (peer closed), ARBOR_E_AGAIN or a negative errno.
+ */
+int wire_send(int fd, int32_t word, const void *payload, size_t size,
+              struct arbor_cap *const caps[], unsigned ncaps, int dontwait);
+
+/* Send a raw fd with a word (clone requests). */
+int wire_send_fd(int fd, int32_t word, int passed_fd);
+
+/*
+ * Receive one message into msg (which then owns its caps). Received fds
+ * are closed on every error. Returns 0, ARBOR_E_AGAIN (dontwait and
+ * nothing there), ARBOR_E_OBJECT_GONE (peer closed), ARBOR_E_BAD_MESSAGE
+ * (truncated, oversized, control data cut, fds not matching the kinds).
+ * With raw_fd non-NULL, the message may carry one plain fd (clone
+ * requests), which is returned there instead of being wrapped.
+ */
+int wire_recv(int fd, struct arbor_msg *msg, int dontwait, int *raw_fd);
+
+/* ---- capabilities (cap.c) ---- */
+
+/* Wrap an fd received for an RPC cap, resolving local objects by inode. */
+int cap_import_rpc(int fd, struct arbor_cap **out);
+
+/* A new cap struct for fd (taken). */
+struct arbor_cap *cap_alloc(int fd, enum arbor_cap_kind kind);
+
+/* Take an idle private connection of an RPC cap, or mint one. */
+int cap_conn_take(struct arbor_cap *cap, int *conn);
+/* Return a connection after a completed call. */
+void cap_conn_give(struct arbor_cap *cap, int conn);
+
+/* Registry of local objects by door inode (rpc_server.c). */
+void local_register(struct arbor_rpc_object *obj);
+void local_unregister(struct arbor_rpc_object *obj);
+/* A new reference to the cap of the local object whose door has inode ino, or NULL. */
+struct arbor_cap *local_find_cap(uint64_t ino);
+
+/* ---- entrypoint (entrypoint.c) ---- */
+
+enum io_kind {
+	IO_RAW = 0,
+	IO_DOOR,
+	IO_CONN,
+	IO_STOP,
+};
+
+int ep_watch(struct arbor_ep *ep, struct arbor_io *io, uint32_t events, enum io_kind kind);
+void ep_unwatch(struct arbor_io *io);
+
+/* Dispatch of RPC traffic (rpc_server.c). */
+void rpc_door_ready(struct arbor_io *io, uint32_t events);
+void rpc_conn_ready(struct arbor_io *io, uint32_t events);
+
+/* Warnings from inside lib/base (log.c), never recursing into RPC failures. */
+void base_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,35 @@
+/* The client side of RPC: a call is one send and one receive on a private connection. */
+#include <unistd.h>
+#include <arbor/error.h>
+#include "internal.h"
+
+int arbor_rpc_call(struct arbor_cap *cap, uint32_t opcode,
+                   const void *args, size_t args_size,
+                   struct arbor_cap *const caps[], unsigned ncaps,
+                   struct arbor_msg *reply)
+{
+	int conn, err;
+
+	arbor_msg_init(reply);
+	if (!cap || cap->kind != ARBOR_CAP_RPC || cap->fd < 0)
+		return ARBOR_E_INVALID_CAP;
+	if (args_size > ARBOR_MSG_PAYLOAD_MAX || ncaps > ARBOR_MSG_CAPS_MAX)
+		return ARBOR_E_TOO_LARGE;
+	if (opcode >= (uint32_t)WIRE_CLONE)
+		return ARBOR_E_INVALID;
+
+	err = cap_conn_take(cap, &conn);
+	if (err)
+		return err;
+
+	err = wire_send(conn, (int32_t)opcode, args, args_size, caps, ncaps, 0);
+	if (!err)
+		err = wire_recv(conn, reply, 0, NULL);
+	if (err) {
+		/* A connection that failed mid-call is never reused. */
+		close(conn);
+		return err;
+	}
+	cap_conn_give(cap, conn);
+	return reply->word;
+}
