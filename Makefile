@@ -16,11 +16,15 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
+# The demo: a root component starts an Arbor component and Debian's static
+# busybox, each in its own sandbox; their output appears under their labels.
 demo: build
-	$(BUILD)/core/arbor-core --rom-dir $(BUILD)/test/base demo_parent
+	$(BUILD)/core/arbor-core --rom-dir $(BUILD)/test/base --rom-dir /bin \
+		spawner hello=hello "echo=busybox,echo,a plain static ELF runs as a component too"
+
 
 test: build
-	@scripts/run-tests.sh $(BUILD)
+	@scripts/run-tests.sh $(BUILD) --no-suite long
 
 bench: build
 	@python3 bench/run.py $(BUILD)

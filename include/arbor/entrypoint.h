@@ -7,6 +7,7 @@
 #define ARBOR_ENTRYPOINT_H
 
 #include <stdint.h>
+#include <arbor/util.h>
 
 struct arbor_ep;
 struct arbor_io;

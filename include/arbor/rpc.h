@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <arbor/util.h>
 #include <arbor/cap.h>
 #include <arbor/msg.h>
 

@@ -13,9 +13,8 @@
 #include <arbor/msg.h>
 #include <arbor/rpc.h>
 #include <arbor/entrypoint.h>
+#include <arbor/util.h>
 
-#define container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
 /* Idle private connections a capability keeps for reuse. */
 #define CAP_IDLE_MAX 8

@@ -1,0 +1,165 @@
+/*
+ * core's shared state and the interfaces between its modules. core is the
+ * trusted root: it spawns every component in a sandbox, traces it, and
+ * serves PD, CPU, ROM and LOG. It knows nothing of routing policy.
+ */
+#ifndef CORE_CORE_H
+#define CORE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <arbor/cap.h>
+#include <arbor/entrypoint.h>
+#include <arbor/rpc.h>
+#include <arbor/signal.h>
+#include <session/parent.h>
+#include <session/pd.h>
+#include "account.h"
+#include "sandbox.h"
+
+#define CORE_ROM_DIRS_MAX 16
+
+struct core {
+	struct arbor_ep *ep;
+	struct sandbox_host host;
+	const char *rom_dirs[CORE_ROM_DIRS_MAX];
+	unsigned nrom_dirs;
+	struct account account;        /* core's own: the root's reference account */
+	int verbose;
+	int exit_code;                 /* the root component's, once it ended */
+	int stopping;
+};
+
+extern struct core core;
+
+/* ---- log.c: core's output ---- */
+
+/* Print one line as "[label] text" (label NULL: core's own line). */
+void core_log_line(const char *label, const char *text, size_t len);
+/* Print text that may hold several lines, each under label. */
+void core_log_text(const char *label, const char *text, size_t len);
+void core_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void core_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void core_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- ram.c: memory objects ---- */
+
+/* A sealed (fixed-size) writeable memfd of size bytes. Returns the fd or a negative errno. */
+int ram_alloc(size_t size, const char *name);
+/* A read-only fd for the same memory. Returns the fd or a negative errno. */
+int ram_reopen_read_only(int fd);
+size_t ram_round(size_t size);
+
+/* ---- services ---- */
+
+struct core_client;
+
+enum core_service_id { SERVICE_PD, SERVICE_CPU, SERVICE_ROM, SERVICE_LOG, SERVICE_COUNT };
+
+struct core_service {
+	const char *name;
+	uint64_t ram, caps;            /* what a session costs (the minimal donation) */
+	/* Create a session object for label; *obj and *cap out. */
+	int (*create)(struct core_client *owner, const char *label, const char *args,
+	              void **obj, struct arbor_cap **cap);
+	void (*destroy)(void *obj);
+};
+
+extern const struct core_service pd_service, cpu_service, rom_service, log_service;
+
+/* ---- pd_session.c ---- */
+
+struct pd_session;
+struct cpu_session;
+struct process;
+
+/* RAM a process may use beyond its quota: text, stacks, page tables. */
+#define PD_RAM_SLACK (1024u * 1024)
+
+struct pd_session *pd_session_of(struct arbor_cap *cap);
+struct account *pd_session_account(struct pd_session *pd);
+/* Give the PD its process's ending (called by process.c). */
+void pd_session_process_ended(struct pd_session *pd, int state, int code, int signal,
+                              uint64_t fault_addr, const char *reason);
+/* Kill the process of every PD (core's teardown). */
+void pd_session_kill_all(void);
+const char *pd_session_label(struct pd_session *pd);
+/* The PD's running process, or NULL. */
+struct process *pd_session_process(struct pd_session *pd);
+void pd_session_set_exit_sigh(struct pd_session *pd, struct arbor_cap *sigh);
+/* Copy the exit state; returns non-zero once the process has ended. */
+int pd_session_exit_state(struct pd_session *pd, struct arbor_pd_exit_state *st);
+/* The PD's CPU session is gone. */
+void pd_session_forget_cpu(struct pd_session *pd);
+/* Run the PD's process (the START operation, also used for the root). */
+int pd_session_start(struct pd_session *pd, int binary_fd, struct arbor_cap *parent,
+                     struct cpu_session *cpu, char *const *argv);
+/* Create the root's PD directly (no parent asked for it). */
+int pd_session_create_root(const char *label, uint64_t ram, uint64_t caps,
+                           struct pd_session **out, struct arbor_cap **cap);
+
+/* ---- cpu_session.c ---- */
+
+struct cpu_session *cpu_session_of(struct arbor_cap *cap);
+/* Bind to a PD's process (NULL: the PD is gone). */
+void cpu_session_bind(struct cpu_session *cpu, struct pd_session *pd);
+
+/* ---- output.c: a component's stdout/stderr, line by line into the log ---- */
+
+#define OUTPUT_LINE_MAX 4096
+
+struct output {
+	struct arbor_io io;
+	const char *label;             /* borrowed */
+	void (*closed)(struct output *o);
+	size_t len;
+	char buf[OUTPUT_LINE_MAX];
+};
+
+/* Watch fd (taken) and log its lines under label; closed() runs at EOF. */
+int output_open(struct output *o, int fd, const char *label, void (*closed)(struct output *o));
+/* Flush a partial line, stop watching, close the fd. */
+void output_close(struct output *o);
+
+/* ---- process.c: spawning and reaping ---- */
+
+struct process_spec {
+	const char *label;
+	int binary_fd;
+	int parent_fd;                 /* -1: none */
+	char *const *argv;
+	uint64_t ram_limit;
+	unsigned pids_limit;
+};
+
+int process_start(const struct process_spec *spec, struct pd_session *pd, struct process **out);
+pid_t process_pid(struct process *p);
+/* SIGCHLD: reap and report what ended. */
+void process_reap(void);
+/* Processes not yet reaped. */
+unsigned process_count(void);
+void process_set_ram_limit(struct process *p, uint64_t bytes);
+void process_kill(struct process *p);
+/* The PD gives up its process (PD closed): it is killed and reaped without reporting. */
+void process_detach(struct process *p);
+int process_threads(struct process *p, pid_t *tids, unsigned max, unsigned *count);
+int process_init(void);
+void process_fini(void);
+
+/* ---- parent_service.c: core as the root component's parent ---- */
+
+/* Start the root component from ROM module binary. Returns 0 or a negative errno. */
+int parent_start_root(const char *name, const char *binary, char *const *argv,
+                      uint64_t ram, uint64_t caps);
+/* The root ended: close its sessions. */
+void parent_destroy_root(void);
+struct account *parent_client_account(struct core_client *client);
+
+/* ---- rom_session.c ---- */
+
+/* The sealed memfd of module name (borrowed), loading it on first use. */
+int rom_module_fd(const char *name, int *fd);
+void rom_modules_fini(void);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * arbor-core: the trusted root. Probes the host's sandboxing, starts the
+ * root component (init, or a test program standing in for it) from a ROM
+ * module, serves core's services on one entrypoint, and on SIGINT/SIGTERM
+ * or the root's end tears the whole tree down, leaving nothing behind.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <arbor/args.h>
+#include <arbor/error.h>
+#include <arbor/log.h>
+#include "core.h"
+
+struct core core;
+
+#define CORE_DEFAULT_RAM  (1024ull * 1024 * 1024)
+#define CORE_DEFAULT_CAPS 10000ull
+#define TEARDOWN_MS       5000
+
+static struct arbor_io signals_io;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: arbor-core [--rom-dir DIR]... [--ram SIZE] [--caps N] [--name NAME] BINARY [ARG...]\n"
+	        "\n"
+	        "Start BINARY (a ROM module: a file in one of the ROM directories) as the\n"
+	        "root component in a sandbox and serve it core's services (PD, CPU, ROM,\n"
+	        "LOG). Output appears as \"[label] text\". SIGINT or SIGTERM tears the tree\n"
+	        "down; the exit status is the root component's.\n"
+	        "\n"
+	        "  --rom-dir DIR  serve the files of DIR as ROM modules (repeatable, searched in order)\n"
+	        "  --ram SIZE     RAM quota of the root component (K/M/G suffixes; default 1G)\n"
+	        "  --caps N       cap quota of the root component (default 10000)\n"
+	        "  --name NAME    label of the root component (default: init)\n");
+}
+
+static void log_backend(const char *text, unsigned len)
+{
+	core_log_text(NULL, text, len);
+}
+
+static void signals_ready(struct arbor_io *io, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			process_reap();
+		} else if (!core.stopping) {
+			core_log("core: %s, tearing the tree down", strsignal((int)si.ssi_signo));
+			core.stopping = 1;
+			core.exit_code = 0;
+			arbor_ep_stop(core.ep);
+		}
+	}
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	signals_io.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (signals_io.fd < 0)
+		return -errno;
+	signals_io.fn = signals_ready;
+	return arbor_io_watch(core.ep, &signals_io, EPOLLIN);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+/* Close everything the root had, then wait until every process is reaped. */
+static void teardown(void)
+{
+	long long deadline = now_ms() + TEARDOWN_MS;
+
+	parent_destroy_root();
+	pd_session_kill_all();
+	while (process_count() && now_ms() < deadline)
+		arbor_ep_dispatch(core.ep, 100);
+	if (process_count())
+		core_error("core: %u processes did not end within %d ms", process_count(), TEARDOWN_MS);
+	process_fini();
+	rom_modules_fini();
+	sandbox_host_fini(&core.host);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rom-dir", required_argument, NULL, 'r' },
+		{ "ram",     required_argument, NULL, 'm' },
+		{ "caps",    required_argument, NULL, 'c' },
+		{ "name",    required_argument, NULL, 'n' },
+		{ "verbose", no_argument,       NULL, 'v' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t ram = CORE_DEFAULT_RAM, caps = CORE_DEFAULT_CAPS;
+	const char *name = "init";
+	char why[256] = "";
+	struct rlimit rl;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "+r:m:c:n:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (core.nrom_dirs == CORE_ROM_DIRS_MAX) {
+				fprintf(stderr, "arbor-core: at most %d ROM directories\n", CORE_ROM_DIRS_MAX);
+				return 2;
+			}
+			core.rom_dirs[core.nrom_dirs++] = optarg;
+			break;
+		case 'm':
+			if (arbor_parse_size(optarg, &ram) || !ram) {
+				fprintf(stderr, "arbor-core: invalid --ram '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			if (arbor_parse_size(optarg, &caps) || !caps) {
+				fprintf(stderr, "arbor-core: invalid --caps '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'n': name = optarg; break;
+		case 'v': core.verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default:  usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!core.nrom_dirs)
+		core.rom_dirs[core.nrom_dirs++] = ".";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	arbor_log_set_backend(log_backend);
+
+	/* every capability is an fd */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	err = arbor_ep_new(&core.ep);
+	if (!err)
+		err = setup_signals();
+	if (err) {
+		core_error("core: cannot set up: %s", arbor_strerror(err));
+		return 1;
+	}
+	err = sandbox_host_init(&core.host, why, sizeof(why));
+	if (err) {
+		core_error("core: cannot sandbox components: %s", why[0] ? why : arbor_strerror(err));
+		return 1;
+	}
+	if (why[0])
+		core_warning("core: %s", why);
+
+	account_init(&core.account, "core", ram, caps);
+	core.exit_code = 1;
+	err = parent_start_root(name, argv[optind], argv + optind, ram, caps);
+	if (!err)
+		arbor_ep_run(core.ep);
+	teardown();
+	return err ? 1 : core.exit_code;
+}

@@ -1,0 +1,20 @@
+/*
+ * A component's file system: an empty read-only tmpfs root holding only
+ * /dev/null, /dev/zero and /dev/urandom.
+ */
+#ifndef ARBOR_CORE_SANDBOX_MOUNTS_H
+#define ARBOR_CORE_SANDBOX_MOUNTS_H
+
+#include <stdbool.h>
+
+/*
+ * Replace the root of the calling process (which must be alone in a fresh
+ * mount namespace it holds CAP_SYS_ADMIN over) by the sandbox root and make
+ * "/" the working directory. host_libs also binds the host's /lib, /lib64
+ * and /usr/lib read-only, for dynamically linked (sanitizer) builds.
+ * Runs in the child between clone and exec: async-signal-safe only.
+ * Returns 0, or a negative errno with *step naming the failed operation.
+ */
+int mounts_enter_root(bool host_libs, const char **step);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * The parent half of the sandbox: probes the host once, then per component
+ * clones into fresh namespaces, maps ids, applies cgroups, attaches the
+ * tracer and releases the child, and cleans up after it.
+ */
+#include "sandbox.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox_child.h"
+#include "seccomp_policy.h"
+#include "tracer.h"
+
+/* Plus CLONE_NEWNET unless the shared empty network namespace is used. */
+#define SANDBOX_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | \
+                             CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/* Unprivileged ids outside for a root core: the component owns nothing on the host. */
+#define OUTER_ID_NOBODY 65534
+
+/* Address space beyond the RAM quota: stacks, guard gaps and reservations. */
+#define AS_HEADROOM (4ULL << 30)
+#define AS_UNLIMITED_RAM (64ULL << 30)
+
+/* A child stuck before exec for this long is given up on. */
+#define EXEC_TIMEOUT_MS 10000
+
+static char *const empty_env[] = { NULL };
+
+static void set_why(char *why, size_t size, const char *text, int err)
+{
+	if (size)
+		snprintf(why, size, "%s: %s", text, strerror(-err));
+}
+
+/*
+ * clone3 with CLONE_PIDFD where the kernel has it, else plain clone. Fork
+ * semantics (no CLONE_VM): the child gets a copy of core and returns 0.
+ */
+static pid_t clone_sandboxed(unsigned long flags, int *pidfd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	long pid;
+
+	*pidfd = -1;
+	pid = syscall(SYS_clone3, &args, sizeof args);
+	if (pid >= 0 || errno != ENOSYS)
+		return (pid_t)pid;
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
+}
+
+/* Creating one sandbox-shaped set of namespaces is the only reliable probe. */
+static int probe_namespaces(void)
+{
+	int pidfd, status;
+	pid_t pid;
+
+	pid = clone_sandboxed(SANDBOX_CLONE_FLAGS | CLONE_NEWNET, &pidfd);
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(0);
+	if (pidfd >= 0)
+		close(pidfd);
+	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/*
+ * Creating and destroying a network namespace costs about a millisecond of
+ * kernel work (and a backlog of asynchronous cleanup) per component. A root
+ * core makes one, empty and without interfaces configured, and lets each
+ * child inherit it: the spawning thread enters it just for the clone. The
+ * namespace belongs to the initial user namespace, so no component holds
+ * any capability over it. Without root, setns is not allowed: components
+ * get a network namespace of their own instead.
+ */
+static void make_empty_netns(struct sandbox_host *h)
+{
+	h->netns_core = h->netns_empty = -1;
+	if (!h->privileged)
+		return;
+	h->netns_core = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (h->netns_core < 0)
+		return;
+	if (unshare(CLONE_NEWNET) == 0) {
+		h->netns_empty = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		/*
+		 * Cannot fail for root with a valid fd; if it did, core would stay
+		 * in the empty namespace, which costs it nothing: core talks to
+		 * no network, only to components over socketpairs.
+		 */
+		(void)setns(h->netns_core, CLONE_NEWNET);
+	}
+	if (h->netns_empty < 0) {
+		close(h->netns_core);
+		h->netns_core = -1;
+	}
+}
+
+static void close_netns(struct sandbox_host *h)
+{
+	if (h->netns_empty >= 0)
+		close(h->netns_empty);
+	if (h->netns_core >= 0)
+		close(h->netns_core);
+	h->netns_core = h->netns_empty = -1;
+}
+
+/*
+ * Clone the child, in the shared empty network namespace when there is one.
+ * Returns its pid or a negative errno; 0 in the child.
+ */
+static pid_t clone_child(struct sandbox_host *h, int *pidfd, const char **step)
+{
+	unsigned long flags = SANDBOX_CLONE_FLAGS;
+	bool shared = h->netns_empty >= 0 && setns(h->netns_empty, CLONE_NEWNET) == 0;
+	pid_t pid;
+	int err;
+
+	if (!shared)
+		flags |= CLONE_NEWNET;
+	pid = clone_sandboxed(flags, pidfd);
+	if (pid == 0)
+		return 0;
+	err = pid < 0 ? -errno : 0;
+	*step = "clone";
+	if (shared)
+		(void)setns(h->netns_core, CLONE_NEWNET);   /* see make_empty_netns() */
+	return err ? err : pid;
+}
+
+int sandbox_host_init(struct sandbox_host *h, char *why, size_t why_size)
+{
+	int err;
+
+	memset(h, 0, sizeof *h);
+	h->netns_core = h->netns_empty = -1;
+	if (why_size)
+		why[0] = '\0';
+	h->privileged = geteuid() == 0;
+	h->outer_uid = h->privileged ? OUTER_ID_NOBODY : geteuid();
+	h->outer_gid = h->privileged ? OUTER_ID_NOBODY : getegid();
+
+	err = probe_namespaces();
+	if (err) {
+		set_why(why, why_size, "cannot create the namespaces of a sandbox", err);
+		return err;
+	}
+	err = seccomp_policy_build(&h->filter);
+	if (err) {
+		set_why(why, why_size, "cannot build the seccomp filter", err);
+		return err;
+	}
+	make_empty_netns(h);
+	cgroup_host_init(&h->cg, why, why_size);
+	return 0;
+}
+
+void sandbox_host_fini(struct sandbox_host *h)
+{
+	cgroup_host_fini(&h->cg);
+	seccomp_policy_free(&h->filter);
+	close_netns(h);
+}
+
+/*
+ * A binary with PT_INTERP needs a loader and shared libraries from the host
+ * (sanitizer builds); static components get an empty root.
+ */
+static bool needs_interpreter(int fd)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[64];
+	size_t n, i;
+
+	if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof ph[0])
+		return false;
+	n = eh.e_phnum < 64 ? eh.e_phnum : 64;
+	if (pread(fd, ph, n * sizeof ph[0], (off_t)eh.e_phoff) != (ssize_t)(n * sizeof ph[0]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (ph[i].p_type == PT_INTERP)
+			return true;
+	return false;
+}
+
+static int write_proc_file(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	size_t len = strlen(text);
+	int fd, err = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		err = errno ? -errno : -EIO;
+	close(fd);
+	return err;
+}
+
+/*
+ * SANDBOX_UID inside is nobody outside for a root core and core's own ids
+ * otherwise (all an unprivileged user namespace may map). An unprivileged
+ * gid_map requires setgroups to be denied; a root core leaves it allowed so
+ * the child can drop core's supplementary groups entirely instead of
+ * carrying them (root's gid 0 among them) into the sandbox.
+ */
+static int map_ids(struct sandbox_host *h, pid_t pid, const char **step)
+{
+	char map[64];
+	int err = 0;
+
+	if (!h->privileged) {
+		*step = "write setgroups";
+		err = write_proc_file(pid, "setgroups", "deny");
+	}
+	if (!err) {
+		*step = "write uid_map";
+		snprintf(map, sizeof map, "%u %u 1\n", SANDBOX_UID, (unsigned)h->outer_uid);
+		err = write_proc_file(pid, "uid_map", map);
+	}
+	if (!err) {
+		*step = "write gid_map";
+		snprintf(map, sizeof map, "%u %u 1\n", SANDBOX_GID, (unsigned)h->outer_gid);
+		err = write_proc_file(pid, "gid_map", map);
+	}
+	return err;
+}
+
+/* Wait for the child's exec (EOF) or its failure report. */
+static int wait_for_exec(int status_fd, const char **step)
+{
+	struct sandbox_child_status st;
+	struct pollfd pfd = { .fd = status_fd, .events = POLLIN };
+	ssize_t n;
+	int r;
+
+	do
+		r = poll(&pfd, 1, EXEC_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		*step = "wait for exec";
+		return -ETIMEDOUT;
+	}
+	do
+		n = read(status_fd, &st, sizeof st);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof st) {
+		*step = "read child status";
+		return n < 0 ? -errno : -EIO;
+	}
+	*step = st.step;
+	return st.err < 0 ? st.err : -EIO;
+}
+
+static void prepare_child(struct sandbox_host *h, const struct sandbox_spec *spec,
+                          struct sandbox_child_args *a, char **argv_label)
+{
+	bool host_libs = needs_interpreter(spec->binary_fd);
+
+	a->binary_fd = spec->binary_fd;
+	a->parent_fd = spec->parent_fd;
+	a->stdout_fd = spec->stdout_fd;
+	a->stderr_fd = spec->stderr_fd;
+	argv_label[0] = (char *)spec->label;
+	argv_label[1] = NULL;
+	a->argv = spec->argv ? spec->argv : argv_label;
+	a->envp = empty_env;
+	a->filter = &h->filter;
+	a->uid = SANDBOX_UID;
+	a->gid = SANDBOX_GID;
+	a->drop_groups = h->privileged;
+	a->host_libs = host_libs;
+	/*
+	 * RLIMIT_AS stops a 1 TiB mmap long before the cgroup would notice.
+	 * Sanitizer runtimes reserve terabytes of shadow, so they go without.
+	 */
+	if (!host_libs)
+		a->as_limit = spec->ram_limit ? spec->ram_limit + AS_HEADROOM : AS_UNLIMITED_RAM;
+	/* Without a pids cgroup the per-namespace RLIMIT_NPROC does the job. */
+	if (!h->cg.pids)
+		a->nproc = spec->pids_limit;
+}
+
+int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
+                  struct sandbox_proc *out)
+{
+	struct sandbox_child_args a = { 0 };
+	int release[2], status[2], err, wstatus;
+	sigset_t all, old;
+	char *argv_label[2];
+	const char *step = NULL;
+	pid_t pid;
+
+	memset(out, 0, sizeof *out);
+	out->pidfd = -1;
+	if (!spec->label || spec->binary_fd < 0)
+		return -EINVAL;
+	prepare_child(h, spec, &a, argv_label);
+	out->as_limited = a.as_limit != 0;
+
+	step = "create cgroups";
+	err = cgroup_proc_create(&h->cg, &out->cg, spec->ram_limit, spec->pids_limit);
+	if (err)
+		goto fail;
+	step = "pipe";
+	if (pipe2(release, O_CLOEXEC) < 0) {
+		err = -errno;
+		goto fail_cgroup;
+	}
+	if (pipe2(status, O_CLOEXEC) < 0) {
+		err = -errno;
+		goto fail_release;
+	}
+	a.release_fd = release[0];
+	a.release_peer = release[1];
+	a.status_fd = status[1];
+	a.status_peer = status[0];
+
+	/* Core's signal handlers must never run in the child's copy of core. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = clone_child(h, &out->pidfd, &step);
+	if (pid == 0)
+		sandbox_child_run(&a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(release[0]);
+	close(status[1]);
+	if (pid < 0) {
+		err = pid;
+		goto fail_pipes;
+	}
+	out->pid = pid;
+
+	err = map_ids(h, pid, &step);
+	if (!err) {
+		step = "attach cgroups";
+		err = cgroup_proc_attach(&h->cg, &out->cg, pid);
+	}
+	if (!err) {
+		step = "ptrace";
+		err = tracer_attach(pid);
+	}
+	if (!err) {
+		step = "release child";
+		if (write(release[1], "", 1) != 1)
+			err = -errno;
+	}
+	if (!err)
+		err = wait_for_exec(status[0], &step);
+	if (err)
+		goto fail_child;
+	close(release[1]);
+	close(status[0]);
+	return 0;
+
+fail_child:
+	tracer_forget(pid);
+	sandbox_kill(out);
+	while (waitpid(pid, &wstatus, __WALL) < 0 && errno == EINTR)
+		;
+	if (out->pidfd >= 0)
+		close(out->pidfd);
+	out->pidfd = -1;
+	out->pid = 0;
+fail_pipes:
+	close(status[0]);
+fail_release:
+	close(release[1]);
+fail_cgroup:
+	cgroup_proc_destroy(&h->cg, &out->cg);
+fail:
+	out->failed_step = step;
+	return err;
+}
+
+int sandbox_set_ram_limit(struct sandbox_host *h, struct sandbox_proc *p, uint64_t bytes)
+{
+	struct rlimit rl;
+	int err;
+
+	err = cgroup_proc_set_ram(&h->cg, &p->cg, bytes);
+	if (err)
+		return err;
+	if (!p->as_limited)
+		return 0;
+	/* Raising a hard limit needs CAP_SYS_RESOURCE: best effort for non-root cores. */
+	rl.rlim_cur = rl.rlim_max = bytes ? bytes + AS_HEADROOM : AS_UNLIMITED_RAM;
+	prlimit(p->pid, RLIMIT_AS, &rl, NULL);
+	return 0;
+}
+
+void sandbox_kill(struct sandbox_proc *p)
+{
+	if (p->pidfd >= 0 && pidfd_send_signal(p->pidfd, SIGKILL, NULL, 0) == 0)
+		return;
+	if (p->pid > 0)
+		kill(p->pid, SIGKILL);
+}
+
+void sandbox_release(struct sandbox_host *h, struct sandbox_proc *p)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	cgroup_proc_destroy(&h->cg, &p->cg);
+	memset(p, 0, sizeof *p);
+	p->pidfd = -1;
+}

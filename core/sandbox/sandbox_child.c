@@ -1,0 +1,223 @@
+/*
+ * The child half of a spawn, in the order that matters: wait for core,
+ * take the component's ids, build the root while still privileged in the
+ * namespace, then give up capabilities and fds, and install the seccomp
+ * filter right before exec.
+ */
+#include "sandbox_child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <grp.h>
+
+#include "mounts.h"
+
+/* Where the fds sit just before exec; the last two close on exec. */
+enum {
+	FD_STDIN = 0,
+	FD_STDOUT = 1,
+	FD_STDERR = 2,
+	FD_PARENT = 3,     /* ARBOR_PARENT_FD */
+	FD_BINARY = 4,
+	FD_STATUS = 5,
+	FD_COUNT = 6,
+};
+
+#define NOFILE_LIMIT 4096
+
+static _Noreturn void child_fail(int status_fd, const char *step, int err)
+{
+	struct sandbox_child_status st = { .err = err ? err : -EIO, .step = step };
+	ssize_t n;
+
+	n = write(status_fd, &st, sizeof st);
+	(void)n;
+	_exit(127);
+}
+
+/*
+ * Put every fd in its place: first duplicate all sources above the targets
+ * (a source may itself sit on a target number), then move them down, then
+ * close the rest of what core had open.
+ */
+static int place_fds(const struct sandbox_child_args *a, const char **step)
+{
+	int src[FD_COUNT], tmp[FD_COUNT];
+	int devnull, i;
+
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0) {
+		*step = "open /dev/null";
+		return -errno;
+	}
+	src[FD_STDIN] = devnull;
+	src[FD_STDOUT] = a->stdout_fd >= 0 ? a->stdout_fd : devnull;
+	src[FD_STDERR] = a->stderr_fd >= 0 ? a->stderr_fd : devnull;
+	src[FD_PARENT] = a->parent_fd;
+	src[FD_BINARY] = a->binary_fd;
+	src[FD_STATUS] = a->status_fd;
+
+	*step = "duplicate fds";
+	for (i = 0; i < FD_COUNT; i++) {
+		tmp[i] = src[i] < 0 ? -1 : fcntl(src[i], F_DUPFD_CLOEXEC, FD_COUNT);
+		if (src[i] >= 0 && tmp[i] < 0)
+			return -errno;
+	}
+	for (i = 0; i < FD_COUNT; i++) {
+		if (tmp[i] < 0)
+			close(i);
+		else if (dup3(tmp[i], i, i >= FD_BINARY ? O_CLOEXEC : 0) < 0)
+			return -errno;
+	}
+	*step = "close inherited fds";
+	if (close_range(FD_COUNT, ~0U, 0) < 0) {
+		int fd, max = (int)sysconf(_SC_OPEN_MAX);
+
+		if (errno != ENOSYS && errno != EINVAL)
+			return -errno;
+		for (fd = FD_COUNT; fd < max; fd++)
+			close(fd);
+	}
+	return 0;
+}
+
+static int set_limit(int resource, rlim_t value)
+{
+	struct rlimit rl = { value, value };
+
+	return setrlimit(resource, &rl) < 0 ? -errno : 0;
+}
+
+/* After the fds are closed: RLIMIT_NOFILE only bounds new descriptors. */
+static int set_limits(const struct sandbox_child_args *a, const char **step)
+{
+	struct rlimit rl;
+	int err;
+
+	*step = "set rlimits";
+	err = set_limit(RLIMIT_CORE, 0);
+	if (!err)
+		err = set_limit(RLIMIT_MEMLOCK, 0);
+	if (!err && getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		err = -errno;
+	if (!err)
+		err = set_limit(RLIMIT_NOFILE, rl.rlim_max < NOFILE_LIMIT ? rl.rlim_max : NOFILE_LIMIT);
+	if (!err && a->as_limit)
+		err = set_limit(RLIMIT_AS, a->as_limit);
+	if (!err && a->nproc)
+		err = set_limit(RLIMIT_NPROC, a->nproc);
+	return err;
+}
+
+/*
+ * Take the component's ids first: files created in the new root must be
+ * owned by an id mapped in its user namespace (a root core's uid 0 is not).
+ * The capabilities the clone gave us in the namespace survive this, since
+ * uid 0 is unmapped there and the kernel's setuid-from-root rule never fires.
+ */
+static int switch_ids(const struct sandbox_child_args *a, const char **step)
+{
+	*step = "setgroups";
+	if (a->drop_groups && setgroups(0, NULL) < 0)
+		return -errno;
+	*step = "setresgid";
+	if (setresgid(a->gid, a->gid, a->gid) < 0)
+		return -errno;
+	*step = "setresuid";
+	if (setresuid(a->uid, a->uid, a->uid) < 0)
+		return -errno;
+	return 0;
+}
+
+/* With the root built, the capabilities go, explicitly. */
+static int drop_capabilities(const char **step)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { { 0, 0, 0 } };
+
+	*step = "capset";
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	/*
+	 * The id change cleared the parent-death signal and dumpability; core
+	 * traces us with PTRACE_O_EXITKILL already, this is the second line.
+	 */
+	*step = "prctl";
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Handlers are reset by exec, but ignored signals and the mask are inherited. */
+static int reset_signals(const char **step)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/* Fails only for the signals libc reserves; nothing to reset there. */
+		sigaction(sig, &sa, NULL);
+	}
+	sigemptyset(&none);
+	*step = "sigprocmask";
+	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
+}
+
+_Noreturn void sandbox_child_run(const struct sandbox_child_args *a)
+{
+	const char *step = NULL;
+	int status = a->status_fd;
+	char byte;
+	int err;
+
+	close(a->release_peer);
+	close(a->status_peer);
+	/* Core could die before it traces us: then the pipe read sees EOF. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(status, "prctl", -errno);
+	if (read(a->release_fd, &byte, 1) != 1)
+		_exit(127);
+	close(a->release_fd);
+
+	err = switch_ids(a, &step);
+	if (err)
+		child_fail(status, step, err);
+	err = mounts_enter_root(a->host_libs, &step);
+	if (err)
+		child_fail(status, step, err);
+	if (sethostname("arbor", 5) < 0)
+		child_fail(status, "sethostname", -errno);
+	/* A session of its own: no controlling terminal to inject input into. */
+	if (setsid() < 0)
+		child_fail(status, "setsid", -errno);
+	err = drop_capabilities(&step);
+	if (err)
+		child_fail(status, step, err);
+	err = place_fds(a, &step);
+	if (err)
+		child_fail(status, step, err);
+	status = FD_STATUS;
+	err = set_limits(a, &step);
+	if (!err)
+		err = reset_signals(&step);
+	if (err)
+		child_fail(status, step, err);
+
+	/* Last: from here on only the allow-listed calls work, execveat among them. */
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, a->filter, 0, 0) < 0)
+		child_fail(status, "install seccomp filter", -errno);
+	syscall(SYS_execveat, FD_BINARY, "", a->argv, a->envp, AT_EMPTY_PATH);
+	child_fail(status, "execveat", -errno);
+}
