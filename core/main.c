@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	};
 	uint64_t ram = CORE_DEFAULT_RAM, caps = CORE_DEFAULT_CAPS;
 	const char *name = "init";
-	char why[256] = "";
+	char why[SANDBOX_WHY_MAX] = "";
 	struct rlimit rl;
 	int opt, err;
 

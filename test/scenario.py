@@ -19,6 +19,8 @@ A scenario file holds one directive per line ('#' starts a comment):
   leftovers: none           after core ended, none of its processes, cgroups or files remain
   tcp-listener: yes         listen on 127.0.0.1 (port substituted for {tcp_port} in root
                             arguments); fails if any component managed to connect
+  user: NAME                run core as this user (root runs it through runuser; an ordinary
+                            user runs it as itself, which is already unprivileged)
   fd-mark: TEXT             when TEXT appears, note how many fds core has open
   fd-check: TEXT            when TEXT appears, core must have exactly as many as at the mark
 
@@ -30,6 +32,7 @@ import re
 import select
 import socket
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,7 +42,7 @@ import time
 def parse(path):
     scn = {"root": None, "rom_dirs": [], "ram": "64M", "timeout": 60.0, "steps": [],
            "forbid": [], "interrupt": None, "exit": 0, "leftovers": False,
-           "tcp": False, "fd_mark": None, "fd_check": None}
+           "tcp": False, "fd_mark": None, "fd_check": None, "user": None}
     with open(path) as f:
         for lineno, raw in enumerate(f, 1):
             line = raw.strip()
@@ -71,6 +74,8 @@ def parse(path):
                 scn["leftovers"] = value == "none"
             elif key == "tcp-listener":
                 scn["tcp"] = value == "yes"
+            elif key == "user":
+                scn["user"] = value
             elif key == "fd-mark":
                 scn["fd_mark"] = value
             elif key == "fd-check":
@@ -152,6 +157,17 @@ def main():
         scn["root"] = [a.replace("{tcp_port}", port) for a in scn["root"]]
     cmd = [core, "--rom-dir", rom] + sum((["--rom-dir", d] for d in scn["rom_dirs"]), [])
     cmd += ["--ram", scn["ram"], "--"] + scn["root"]
+    if scn["user"] and os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        if not runuser:
+            print("SKIP: runuser is missing, cannot drop to an unprivileged user")
+            return 77
+        probe = subprocess.run([runuser, "-u", scn["user"], "--", "test", "-x", core])
+        if probe.returncode != 0:
+            print(f"SKIP: {core} is not reachable for user {scn['user']} "
+                  "(a parent directory is not world-searchable)")
+            return 77
+        cmd = [runuser, "-u", scn["user"], "--"] + cmd
     print("+ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

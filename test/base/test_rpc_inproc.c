@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		calls_per_holder = atol(argv[1]);
-	printf("1..16\n");
+	printf("1..17\n");
 	if (arbor_ep_new(&ep) || arbor_rpc_object_manage(ep, &object, &iface) ||
 	    arbor_rpc_object_manage(ep, &other, &iface)) {
 		printf("Bail out! setup\n");
@@ -192,6 +192,15 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 100 && signal_total < 3; i++)
 		usleep(1000);
 	ok(signal_total == 3, "signal submissions coalesce into a count");
+
+	/* a sender never blocks, even on a saturated counter nobody drains */
+	struct arbor_signal_handler stuck;
+	arbor_signal_handler_init(&stuck, ep, on_signal);
+	arbor_io_unwatch(&stuck.io);
+	int r1 = arbor_signal_submit(arbor_signal_handler_cap(&stuck), UINT64_MAX - 1);
+	int r2 = arbor_signal_submit(arbor_signal_handler_cap(&stuck), 1);
+	ok(r1 == 0 && r2 == 0, "submitting to a saturated context returns at once");
+	arbor_cap_unref(stuck.cap);
 
 	/* dataspace */
 	int mfd = memfd_create("ds", MFD_CLOEXEC | MFD_ALLOW_SEALING);
