@@ -74,8 +74,16 @@ struct pd_session;
 struct cpu_session;
 struct process;
 
-/* RAM a process may use beyond its quota: text, stacks, page tables. */
-#define PD_RAM_SLACK (1024u * 1024)
+/*
+ * RAM a process may use beyond its quota: text, stacks, page tables. A
+ * sanitizer build's components carry shadow memory and allocator caches
+ * that no quota of a real configuration would cover.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define PD_RAM_SLACK (512ull * 1024 * 1024)
+#else
+#define PD_RAM_SLACK (1024ull * 1024)
+#endif
 
 struct pd_session *pd_session_of(struct arbor_cap *cap);
 struct account *pd_session_account(struct pd_session *pd);

@@ -26,12 +26,13 @@ int main(int argc, char **argv)
 #if defined(__SANITIZE_ADDRESS__)
 /*
  * Sanitizer builds: components have no /proc and core is their tracer, so
- * LeakSanitizer (which needs both) cannot run inside the sandbox. Leaks of
+ * LeakSanitizer (which needs both) cannot run inside the sandbox; leaks of
  * lib/base are checked by the in-process tests, which run unsandboxed.
+ * Fatal signals are left to core, which reports crashes with a backtrace.
  */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {
-	return "detect_leaks=0";
+	return "detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0";
 }
 #endif

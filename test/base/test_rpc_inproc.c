@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 	st = arbor_rpc_call(cap, OP_TAKE_CAP, NULL, 0, &sig, 1, &reply);
 	ok(st == ARBOR_CAP_SIGNAL, "a capability travels with a call");
 	arbor_msg_release(&reply);
+	arbor_cap_unref(sig);
 
 	st = arbor_rpc_call(cap, OP_GIVE_CAP, NULL, 0, NULL, 0, &reply);
 	struct arbor_cap *given = arbor_msg_take_cap(&reply, 0);
