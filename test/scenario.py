@@ -123,6 +123,22 @@ def alive(pid):
         return False
 
 
+def all_pids():
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def namespaces_of(pids):
+    """The mount, pid, net, ipc, uts, user and cgroup namespaces of pids."""
+    found = set()
+    for pid in pids:
+        for ns in ("mnt", "pid", "net", "ipc", "uts", "user", "cgroup"):
+            try:
+                found.add(os.readlink(f"/proc/{pid}/ns/{ns}"))
+            except OSError:
+                pass
+    return found
+
+
 def count_fds(pid):
     try:
         return len(os.listdir(f"/proc/{pid}/fd"))
@@ -178,7 +194,7 @@ def main():
         groups.setdefault(group_of(st), []).append(i)
     pos = {g: 0 for g in groups}
     failures, log = [], []
-    interrupted, kids = False, []
+    interrupted, kids, namespaces = False, [], set()
     fds_at_mark = None
 
     out = proc.stdout.fileno()
@@ -217,6 +233,7 @@ def main():
                         failures.append(f"core's fd count went from {fds_at_mark} to {now}")
                 if scn["interrupt"] and not interrupted and scn["interrupt"] in line:
                     kids = descendants(proc.pid)
+                    namespaces = namespaces_of(kids)
                     print(f"+ SIGINT to core ({len(kids)} processes below it)", flush=True)
                     proc.send_signal(signal.SIGINT)
                     interrupted = True
@@ -240,10 +257,14 @@ def main():
         dirs = cgroup_dirs(proc.pid)
         if dirs:
             failures.append(f"cgroups left behind: {dirs}")
+        alive_ns = namespaces & namespaces_of(all_pids())
+        if alive_ns:
+            failures.append(f"namespaces (and their mounts) left behind: {sorted(alive_ns)}")
         if not kids:
             failures.append("no processes were seen below core before the interrupt")
         else:
-            print(f"+ all {len(kids)} processes gone, no cgroup directories left", flush=True)
+            print(f"+ all {len(kids)} processes gone, with their {len(namespaces)} namespaces "
+                  "and mounts; no cgroup directories left", flush=True)
 
     if listener:
         try:

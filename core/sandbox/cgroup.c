@@ -1,11 +1,13 @@
 /*
- * Finds the cgroups core sits in, keeps core's arbor-<pid> directory below
+ * Finds the cgroups core sits in, keeps core's arbor-<pid>.<ns> directory below
  * them and one c<N> directory with limits per component.
  */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,8 @@ struct hierarchy {
 
 struct probe {
 	struct hierarchy v2, mem, pids;
+	char name[64];        /* core's directory: arbor-<pid>.<pid namespace inode> */
+	unsigned long pidns;
 };
 
 static void set_why(char *why, size_t n, const char *fmt, ...)
@@ -252,14 +256,66 @@ static int read_small(const char *dir, const char *file, char *buf, size_t size)
 	return err;
 }
 
+/* Remove the empty child cgroups of parent/name, then the directory itself. */
+static void remove_tree(int parent, const char *name)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (e->d_type == DT_DIR && e->d_name[0] != '.')
+			remove_tree(dirfd(d), e->d_name);
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/*
+ * A core that was killed could not clean up: remove the directories of
+ * cores of our pid namespace that no longer run (the namespace in the name
+ * keeps us off those of cores elsewhere sharing the hierarchy). Their
+ * components died with them (PTRACE_O_EXITKILL), so the cgroups are empty.
+ */
+static void sweep_stale(const char *dir, unsigned long pidns)
+{
+	unsigned long ns;
+	struct dirent *e;
+	long pid;
+	int used;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		used = 0;
+		if (sscanf(e->d_name, "arbor-%ld.%lu%n", &pid, &ns, &used) != 2 ||
+		    e->d_name[used] || ns != pidns || pid <= 0 || pid == getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		remove_tree(dirfd(d), e->d_name);
+	}
+	closedir(d);
+}
+
 /*
  * cgroup v2 forbids processes in a cgroup that hands controllers to its
  * children, so unless core sits in the root, core moves itself into
- * arbor-<pid>/core first; then its old cgroup and arbor-<pid> can enable
+ * arbor-<pid>.<ns>/core first; then its old cgroup and arbor-<pid>.<ns> can enable
  * memory (and pids) for the component directories beside core's leaf.
  */
-static int try_v2(struct cgroup_host *h, const struct hierarchy *hy, char *why, size_t n)
+static int try_v2(struct cgroup_host *h, const struct probe *p, char *why, size_t n)
 {
+	const struct hierarchy *hy = &p->v2;
 	char controllers[256], arbor[PATH_MAX], leaf[PATH_MAX], pid[32];
 	bool root = !strcmp(hy->cg, "/");
 	bool moved = false, enabled = false;
@@ -268,16 +324,16 @@ static int try_v2(struct cgroup_host *h, const struct hierarchy *hy, char *why, 
 
 	err = read_small(hy->dir, "cgroup.controllers", controllers, sizeof controllers);
 	if (err || !has_word(controllers, "memory")) {
-		set_why(why, n, "cgroup v2 offers no memory controller to core's cgroup %s", hy->dir);
+		set_why(why, n, "v2: no memory controller for %s", hy->dir);
 		return -EOPNOTSUPP;
 	}
 	h->pids = has_word(controllers, "pids");
 	ctl = h->pids ? "+memory +pids" : "+memory";
 	snprintf(pid, sizeof pid, "%d", (int)getpid());
-	if ((size_t)snprintf(arbor, sizeof arbor, "%s/arbor-%s", hy->dir, pid) >= sizeof arbor ||
-	    join(leaf, arbor, "core"))
+	if (join(arbor, hy->dir, p->name) || join(leaf, arbor, "core"))
 		return -ENAMETOOLONG;
 
+	sweep_stale(hy->dir, p->pidns);
 	if (root) {
 		err = write_path(hy->dir, "cgroup.subtree_control", ctl);
 		if (err)
@@ -324,22 +380,24 @@ fail_arbor:
 	rmdir(leaf);
 	rmdir(arbor);
 fail:
-	set_why(why, n, "cannot set up cgroup v2 below %s (%s)%s", hy->dir, strerror(-err),
-	        err == -EBUSY ? ": other processes share core's cgroup" : "");
+	set_why(why, n, "v2: cannot set up below %s: %s%s", hy->dir, strerror(-err),
+	        err == -EBUSY ? " (other processes share core's cgroup)" : "");
 	h->pids = false;
 	return err;
 }
 
-/* v1: one hierarchy per controller; arbor-<pid> goes below core's cgroup. */
-static int try_v1(const struct hierarchy *hy, const char *probe_file, char *path, int *dirfd)
+/* v1: one hierarchy per controller; arbor-<pid>.<ns> goes below core's cgroup. */
+static int try_v1(const struct probe *p, const struct hierarchy *hy, const char *probe_file,
+                  char *path, int *dirfd)
 {
 	int err;
 
 	*dirfd = -1;
 	if (!hy->dir[0])
 		return -ENOENT;
-	if ((size_t)snprintf(path, PATH_MAX, "%s/arbor-%d", hy->dir, (int)getpid()) >= PATH_MAX)
+	if (join(path, hy->dir, p->name))
 		return -ENAMETOOLONG;
+	sweep_stale(hy->dir, p->pidns);
 	err = make_dir(path);
 	if (err)
 		return err;
@@ -357,7 +415,7 @@ static int try_v1(const struct hierarchy *hy, const char *probe_file, char *path
 
 static const char *who(void)
 {
-	return geteuid() == 0 ? "core runs as root"
+	return geteuid() == 0 ? "no usable memory controller"
 	                      : "core is not root and has no delegated cgroup v2 subtree";
 }
 
@@ -365,6 +423,7 @@ void cgroup_host_init(struct cgroup_host *h, char *why, size_t why_size)
 {
 	char v2why[256] = "";
 	struct probe *p;
+	struct stat st;
 	int err;
 
 	memset(h, 0, sizeof *h);
@@ -377,28 +436,34 @@ void cgroup_host_init(struct cgroup_host *h, char *why, size_t why_size)
 		set_why(why, why_size, "RAM quotas are not enforced: out of memory probing cgroups");
 		return;
 	}
+	if (stat("/proc/self/ns/pid", &st) == 0)
+		p->pidns = (unsigned long)st.st_ino;
+	snprintf(p->name, sizeof p->name, "arbor-%d.%lu", (int)getpid(), p->pidns);
 	read_self_cgroups(p);
 	read_mounts(p);
 	locate(&p->v2);
 	locate(&p->mem);
 	locate(&p->pids);
 
-	if (p->v2.dir[0] && try_v2(h, &p->v2, v2why, sizeof v2why) == 0)
+	if (p->v2.dir[0] && try_v2(h, p, v2why, sizeof v2why) == 0)
 		goto out;
 
-	err = try_v1(&p->mem, "memory.limit_in_bytes", h->mem_path, &h->mem_dirfd);
+	err = try_v1(p, &p->mem, "memory.limit_in_bytes", h->mem_path, &h->mem_dirfd);
 	if (!err) {
 		h->mem = true;
 		h->memsw = exists_at(h->mem_dirfd, "memory.memsw.limit_in_bytes");
-	} else if (!p->mem.dir[0]) {
-		set_why(why, why_size, "RAM quotas are not enforced by a memory cgroup: %s%s"
-		        "no cgroup v1 memory hierarchy holds core", v2why, v2why[0] ? "; " : "");
 	} else {
-		set_why(why, why_size, "RAM quotas are not enforced by a memory cgroup: %s%s"
-		        "cannot create %s (%s): %s", v2why, v2why[0] ? "; " : "", h->mem_path,
-		        strerror(-err), who());
+		char v1why[PATH_MAX + 64];
+
+		if (!p->mem.dir[0])
+			snprintf(v1why, sizeof v1why, "v1: no memory hierarchy holds core");
+		else
+			snprintf(v1why, sizeof v1why, "v1: cannot create %s: %s", h->mem_path,
+			         strerror(-err));
+		set_why(why, why_size, "RAM quotas are not enforced by a memory cgroup: %s (%s%s%s)",
+		        who(), v2why, v2why[0] ? "; " : "", v1why);
 	}
-	if (try_v1(&p->pids, "pids.max", h->pids_path, &h->pids_dirfd) == 0)
+	if (try_v1(p, &p->pids, "pids.max", h->pids_path, &h->pids_dirfd) == 0)
 		h->pids = true;
 	if (h->mem || h->pids)
 		h->version = CGROUP_V1;

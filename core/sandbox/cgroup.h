@@ -1,6 +1,6 @@
 /*
  * Memory and task limits of components through cgroups: core's own
- * directory arbor-<pid> (v2, or v1 memory + pids) and one c<N> per component.
+ * directory arbor-<pid>.<ns> (v2, or v1 memory + pids) and one c<N> per component.
  */
 #ifndef ARBOR_CORE_SANDBOX_CGROUP_H
 #define ARBOR_CORE_SANDBOX_CGROUP_H
@@ -22,12 +22,12 @@ struct cgroup_host {
 	bool mem;                   /* components get a memory limit */
 	bool pids;                  /* components get a task limit */
 	bool memsw;                 /* v1: memory.memsw.* exists, swap is limited too */
-	int mem_dirfd;              /* core's arbor-<pid> in the memory hierarchy, or -1 */
+	int mem_dirfd;              /* core's arbor-<pid>.<ns> in the memory hierarchy, or -1 */
 	int pids_dirfd;             /* in the pids hierarchy (v2: the same fd), or -1 */
 	char mem_path[PATH_MAX];    /* absolute paths, removed at fini */
 	char pids_path[PATH_MAX];
-	char v2_origin[PATH_MAX];   /* v2: the cgroup core left for arbor-<pid>/core, or "" */
-	char v2_leaf[PATH_MAX];     /* v2: arbor-<pid>/core */
+	char v2_origin[PATH_MAX];   /* v2: the cgroup core left for arbor-<pid>.<ns>/core, or "" */
+	char v2_leaf[PATH_MAX];     /* v2: arbor-<pid>.<ns>/core */
 	bool v2_origin_enabled;     /* v2: we enabled controllers in v2_origin */
 	unsigned next_serial;
 };
@@ -39,13 +39,13 @@ struct cgroup_proc {
 };
 
 /*
- * Find core's cgroups and create arbor-<pid> below them. Never fatal: when
+ * Find core's cgroups and create arbor-<pid>.<ns> below them. Never fatal: when
  * no hierarchy can be used, h->version is CGROUP_NONE (or a controller is
  * missing) and `why` (why_size bytes) explains it in a sentence.
  */
 void cgroup_host_init(struct cgroup_host *h, char *why, size_t why_size);
 
-/* Remove arbor-<pid> (all c<N> must be gone) and move core back if moved. */
+/* Remove arbor-<pid>.<ns> (all c<N> must be gone) and move core back if moved. */
 void cgroup_host_fini(struct cgroup_host *h);
 
 /*

@@ -9,13 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,9 +34,6 @@
 /* Address space beyond the RAM quota: stacks, guard gaps and reservations. */
 #define AS_HEADROOM (4ULL << 30)
 #define AS_UNLIMITED_RAM (64ULL << 30)
-
-/* A child stuck before exec for this long is given up on. */
-#define EXEC_TIMEOUT_MS 10000
 
 static char *const empty_env[] = { NULL };
 
@@ -250,34 +247,6 @@ static int map_ids(struct sandbox_host *h, pid_t pid, const char **step)
 	return err;
 }
 
-/* Wait for the child's exec (EOF) or its failure report. */
-static int wait_for_exec(int status_fd, const char **step)
-{
-	struct sandbox_child_status st;
-	struct pollfd pfd = { .fd = status_fd, .events = POLLIN };
-	ssize_t n;
-	int r;
-
-	do
-		r = poll(&pfd, 1, EXEC_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR);
-	if (r == 0) {
-		*step = "wait for exec";
-		return -ETIMEDOUT;
-	}
-	do
-		n = read(status_fd, &st, sizeof st);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		return 0;
-	if (n != (ssize_t)sizeof st) {
-		*step = "read child status";
-		return n < 0 ? -errno : -EIO;
-	}
-	*step = st.step;
-	return st.err < 0 ? st.err : -EIO;
-}
-
 static void prepare_child(struct sandbox_host *h, const struct sandbox_spec *spec,
                           struct sandbox_child_args *a, char **argv_label)
 {
@@ -318,7 +287,7 @@ int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
 	pid_t pid;
 
 	memset(out, 0, sizeof *out);
-	out->pidfd = -1;
+	out->pidfd = out->status_fd = -1;
 	if (!spec->label || spec->binary_fd < 0)
 		return -EINVAL;
 	prepare_child(h, spec, &a, argv_label);
@@ -328,12 +297,17 @@ int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
 	err = cgroup_proc_create(&h->cg, &out->cg, spec->ram_limit, spec->pids_limit);
 	if (err)
 		goto fail;
+	/*
+	 * The release channel is a socketpair so that releasing a child that
+	 * died meanwhile fails with EPIPE instead of raising SIGPIPE in core.
+	 */
 	step = "pipe";
-	if (pipe2(release, O_CLOEXEC) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, release) < 0) {
 		err = -errno;
 		goto fail_cgroup;
 	}
-	if (pipe2(status, O_CLOEXEC) < 0) {
+	/* Non-blocking: sandbox_setup_result() peeks; the child's one write fits. */
+	if (pipe2(status, O_CLOEXEC | O_NONBLOCK) < 0) {
 		err = -errno;
 		goto fail_release;
 	}
@@ -368,15 +342,18 @@ int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
 	}
 	if (!err) {
 		step = "release child";
-		if (write(release[1], "", 1) != 1)
+		if (send(release[1], "", 1, MSG_NOSIGNAL) != 1)
 			err = -errno;
 	}
-	if (!err)
-		err = wait_for_exec(status[0], &step);
 	if (err)
 		goto fail_child;
+	/*
+	 * From here the child builds its sandbox and execs on its own, while
+	 * core gets on with the next request: sandbox_setup_result() tells
+	 * how that went.
+	 */
 	close(release[1]);
-	close(status[0]);
+	out->status_fd = status[0];
 	return 0;
 
 fail_child:
@@ -423,11 +400,39 @@ void sandbox_kill(struct sandbox_proc *p)
 		kill(p->pid, SIGKILL);
 }
 
+int sandbox_setup_result(struct sandbox_proc *p, const char **step)
+{
+	struct sandbox_child_status st;
+	ssize_t n;
+
+	if (p->status_fd >= 0) {
+		n = read(p->status_fd, &st, sizeof st);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			*step = NULL;
+			return -EINPROGRESS;
+		}
+		/* EOF alone: the exec closed the pipe (or the child died before saying more). */
+		if (n == (ssize_t)sizeof st) {
+			p->setup_err = st.err < 0 ? st.err : -EIO;
+			p->failed_step = st.step;
+		} else if (n != 0) {
+			p->setup_err = n < 0 ? -errno : -EIO;
+			p->failed_step = "read child status";
+		}
+		close(p->status_fd);
+		p->status_fd = -1;
+	}
+	*step = p->failed_step;
+	return p->setup_err;
+}
+
 void sandbox_release(struct sandbox_host *h, struct sandbox_proc *p)
 {
 	if (p->pidfd >= 0)
 		close(p->pidfd);
+	if (p->status_fd >= 0)
+		close(p->status_fd);
 	cgroup_proc_destroy(&h->cg, &p->cg);
 	memset(p, 0, sizeof *p);
-	p->pidfd = -1;
+	p->pidfd = p->status_fd = -1;
 }

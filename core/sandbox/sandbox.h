@@ -51,15 +51,17 @@ struct sandbox_spec {
 struct sandbox_proc {
 	pid_t pid;                /* in core's pid namespace; the id tracer events carry */
 	int pidfd;                /* -1 when the kernel has no CLONE_PIDFD */
+	int status_fd;            /* readable (EOF or a failure) once the setup ended; -1 once read */
 	struct cgroup_proc cg;
 	bool as_limited;          /* RLIMIT_AS follows the RAM limit (not for sanitizer builds) */
-	const char *failed_step;  /* after a failed spawn: the setup step that failed, else NULL */
+	int setup_err;            /* see sandbox_setup_result() */
+	const char *failed_step;  /* the setup step that failed, else NULL */
 };
 
 /*
  * Probe the host and prepare everything spawns share: user namespaces
  * (checked by creating one), the cgroup hierarchy (v2 with memory/pids, else
- * v1 memory + pids) with core's own directories arbor-<pid>, the seccomp
+ * v1 memory + pids) with core's own directories arbor-<pid>.<pid namespace inode>, the seccomp
  * program, and for a root core one empty network namespace for all
  * components (a fresh one per component costs more than the rest of a spawn;
  * components cannot create sockets, so an empty one shared is as good).
@@ -79,20 +81,32 @@ int sandbox_host_init(struct sandbox_host *h, char *why, size_t why_size);
 void sandbox_host_fini(struct sandbox_host *h);
 
 /*
- * Start a component in a new sandbox and return once it runs its binary
- * (the exec succeeded) or the setup failed. The spec's fds are borrowed:
- * the child gets duplicates, the caller keeps and closes its own. The child
- * is traced (tracer_attach()) before it runs a single instruction of the
- * binary, so its end is reported by tracer_next(). *out is cleared first.
+ * Start a component in a new sandbox: clone it, map its ids, put it into
+ * its cgroups, trace it (tracer_attach()) and release it. It then builds
+ * its root, drops its privileges and execs the binary on its own, so core
+ * is free for the next request meanwhile; its end (also a failed setup:
+ * exit value 127) is reported by tracer_next(), and sandbox_setup_result()
+ * tells whether the setup got to exec. The spec's fds are borrowed: the
+ * child holds duplicates from the moment of the clone, so the caller may
+ * close its own as soon as this returns. *out is cleared first.
  * Must be called from the thread that calls tracer_next(): ptrace binds the
  * tracee to that thread.
- * Errors: -EINVAL (bad spec), -EAGAIN/-ENOMEM/-ENOSPC (clone limits),
- * -ETIMEDOUT (the child did not reach exec in time), or the errno of the
- * setup step named in out->failed_step. On failure the child is reaped and
- * nothing is left behind.
+ * Errors: -EINVAL (bad spec), -EAGAIN/-ENOMEM/-ENOSPC/-EMFILE (process,
+ * namespace or fd limits), or the errno of the step named in
+ * out->failed_step. On failure the child is reaped and nothing is left
+ * behind.
  */
 int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
                   struct sandbox_proc *out);
+
+/*
+ * How the child's setup went, without blocking: 0 when it reached exec,
+ * -EINPROGRESS while it is still setting up (p->status_fd is not readable
+ * yet), or the negative errno of the failed setup step, named in *step
+ * (a static string). Once known, the result is kept and status_fd closed.
+ * Ask it at the latest when tracer_next() reported the end of the process.
+ */
+int sandbox_setup_result(struct sandbox_proc *p, const char **step);
 
 /*
  * Change a running component's RAM limit (0: unlimited); its address-space
@@ -111,7 +125,7 @@ void sandbox_kill(struct sandbox_proc *p);
 /*
  * Release what the spawn acquired once tracer_next() reported the end of the
  * process (it is reaped): removes its cgroup directories and closes the
- * pidfd. *p is cleared.
+ * pidfd and status_fd. *p is cleared.
  */
 void sandbox_release(struct sandbox_host *h, struct sandbox_proc *p);
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -15,7 +16,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <grp.h>
 
 #include "mounts.h"
 
@@ -42,15 +42,73 @@ static _Noreturn void child_fail(int status_fd, const char *step, int err)
 	_exit(127);
 }
 
+/* close_range(), or a loop where the kernel predates it (5.9). */
+static int close_from_to(unsigned lo, unsigned hi)
+{
+	long max;
+	unsigned fd;
+
+	if (close_range(lo, hi, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	max = sysconf(_SC_OPEN_MAX);
+	for (fd = lo; fd <= hi && (long)fd < max; fd++)
+		close((int)fd);
+	return 0;
+}
+
 /*
- * Put every fd in its place: first duplicate all sources above the targets
- * (a source may itself sit on a target number), then move them down, then
- * close the rest of what core had open.
+ * Close every fd of core's at or above FD_COUNT but the sources. Done
+ * first, so the child finds free slots below its limit however many fds
+ * core holds.
+ */
+static int close_all_but(const int *src, int n)
+{
+	int keep[FD_COUNT], k = 0, i, j, fd, err;
+	unsigned lo = FD_COUNT;
+
+	for (i = 0; i < n; i++) {
+		if (src[i] < FD_COUNT)
+			continue;
+		for (j = k; j > 0 && keep[j - 1] > src[i]; j--)
+			keep[j] = keep[j - 1];
+		keep[j] = src[i];
+		k++;
+	}
+	for (i = 0; i < k; i++) {
+		fd = keep[i];
+		if ((unsigned)fd > lo) {
+			err = close_from_to(lo, (unsigned)fd - 1);
+			if (err)
+				return err;
+		}
+		if ((unsigned)fd >= lo)
+			lo = (unsigned)fd + 1;
+	}
+	return close_from_to(lo, ~0U);
+}
+
+/*
+ * Put every fd in its place: close what core had open, duplicate all
+ * sources above the targets (a source may itself sit on a target number),
+ * move them down, and close the duplicates.
  */
 static int place_fds(const struct sandbox_child_args *a, const char **step)
 {
 	int src[FD_COUNT], tmp[FD_COUNT];
-	int devnull, i;
+	int devnull, i, err;
+
+	src[FD_STDIN] = -1;
+	src[FD_STDOUT] = a->stdout_fd;
+	src[FD_STDERR] = a->stderr_fd;
+	src[FD_PARENT] = a->parent_fd;
+	src[FD_BINARY] = a->binary_fd;
+	src[FD_STATUS] = a->status_fd;
+	*step = "close inherited fds";
+	err = close_all_but(src, FD_COUNT);
+	if (err)
+		return err;
 
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0) {
@@ -58,11 +116,10 @@ static int place_fds(const struct sandbox_child_args *a, const char **step)
 		return -errno;
 	}
 	src[FD_STDIN] = devnull;
-	src[FD_STDOUT] = a->stdout_fd >= 0 ? a->stdout_fd : devnull;
-	src[FD_STDERR] = a->stderr_fd >= 0 ? a->stderr_fd : devnull;
-	src[FD_PARENT] = a->parent_fd;
-	src[FD_BINARY] = a->binary_fd;
-	src[FD_STATUS] = a->status_fd;
+	if (src[FD_STDOUT] < 0)
+		src[FD_STDOUT] = devnull;
+	if (src[FD_STDERR] < 0)
+		src[FD_STDERR] = devnull;
 
 	*step = "duplicate fds";
 	for (i = 0; i < FD_COUNT; i++) {
@@ -77,15 +134,7 @@ static int place_fds(const struct sandbox_child_args *a, const char **step)
 			return -errno;
 	}
 	*step = "close inherited fds";
-	if (close_range(FD_COUNT, ~0U, 0) < 0) {
-		int fd, max = (int)sysconf(_SC_OPEN_MAX);
-
-		if (errno != ENOSYS && errno != EINVAL)
-			return -errno;
-		for (fd = FD_COUNT; fd < max; fd++)
-			close(fd);
-	}
-	return 0;
+	return close_from_to(FD_COUNT, ~0U);
 }
 
 static int set_limit(int resource, rlim_t value)
@@ -184,7 +233,7 @@ _Noreturn void sandbox_child_run(const struct sandbox_child_args *a)
 
 	close(a->release_peer);
 	close(a->status_peer);
-	/* Core could die before it traces us: then the pipe read sees EOF. */
+	/* Core could die before it traces us: then the release read sees EOF. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(status, "prctl", -errno);
 	if (read(a->release_fd, &byte, 1) != 1)

@@ -12,8 +12,8 @@
 
 /* Everything the child needs, prepared by the parent before the clone. */
 struct sandbox_child_args {
-	int release_fd;      /* read end: one byte when the parent is done, EOF: give up */
-	int release_peer;    /* the parent's write end: closed in the child, or EOF never comes */
+	int release_fd;      /* the child's end: one byte when the parent is done, EOF: give up */
+	int release_peer;    /* the parent's end: closed in the child, or EOF never comes */
 	int status_fd;       /* write end (O_CLOEXEC): a status on failure, EOF at exec */
 	int status_peer;     /* the parent's read end */
 	int binary_fd, parent_fd, stdout_fd, stderr_fd;

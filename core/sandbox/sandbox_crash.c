@@ -1,6 +1,7 @@
 /*
  * A static test program that crashes in a named function, for the crash
- * reports: sandbox-crash [segv | thread | abort | fpe | ill].
+ * reports: sandbox-crash [segv | thread | abort | fpe | ill | wild]. "wild"
+ * jumps to address 0 with a garbage frame pointer: the report must survive.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -19,6 +20,10 @@ __attribute__((noinline)) static void crash_here(const char *how)
 		printf("%d\n", 100 / zero);
 	if (!strcmp(how, "ill"))
 		__builtin_trap();
+#if defined(__x86_64__)
+	if (!strcmp(how, "wild"))
+		__asm__ volatile("mov $0xdeadbeefdead, %%rbp\n\txor %%eax, %%eax\n\tjmp *%%rax" ::: "rax", "memory");
+#endif
 	*(volatile int *)(uintptr_t)zero = 1;
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -194,11 +195,18 @@ static void read_stream(const char *label, struct stream *s)
 
 static void finish(struct instance *in, const struct tracer_event *ev)
 {
+	const char *step;
+	int err;
+
 	/* The whole pid namespace is gone: the pipes reach EOF promptly. */
 	while (in->out.fd >= 0)
 		read_stream(in->label, &in->out);
 	while (in->err.fd >= 0)
 		read_stream(in->label, &in->err);
+	err = sandbox_setup_result(&in->proc, &step);
+	if (err)
+		printf("[%s] sandbox setup failed at %s: %s\n", in->label, step ? step : "?",
+		       strerror(-err));
 	switch (ev->kind) {
 	case TRACER_EXITED:
 		printf("[%s] exited with exit value %d\n", in->label, ev->code);
@@ -391,12 +399,18 @@ static int run_instances(const struct options *o, int binary_fd, int sfd)
 int main(int argc, char **argv)
 {
 	char why[SANDBOX_WHY_MAX];
+	struct rlimit nofile;
 	struct options o;
 	sigset_t chld;
 	int binary_fd, sfd, rc;
 
 	parse(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Each instance holds four fds (two pipes, pidfd, status): as many as allowed. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 
 	rc = sandbox_host_init(&host, why, sizeof why);
 	if (rc) {

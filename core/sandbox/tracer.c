@@ -223,8 +223,10 @@ static struct traced *adopt(pid_t tid)
 
 	if (status_field(tid, "Tgid:", 10, &tgid) == 0)
 		t = find_proc((pid_t)tgid);
-	if (t && add_thread(t, tid) == 0)
+	if (t) {
+		add_thread(t, tid);   /* out of memory: traced all the same, just not listed */
 		return t;
+	}
 	ptrace(PTRACE_DETACH, tid, NULL, NULL);
 	return NULL;
 }
@@ -408,7 +410,6 @@ static void report_end(struct tracer_event *ev, pid_t pid, int status, struct tr
 	if (WIFEXITED(status)) {
 		ev->kind = TRACER_EXITED;
 		ev->code = WEXITSTATUS(status);
-		snprintf(ev->reason, sizeof ev->reason, "exit value %d", ev->code);
 		return;
 	}
 	sig = WTERMSIG(status);
@@ -432,8 +433,6 @@ static void report_end(struct tracer_event *ev, pid_t pid, int status, struct tr
 	}
 	ev->kind = TRACER_KILLED;
 	ev->signal = sig;
-	snprintf(ev->reason, sizeof ev->reason, "killed by signal %d (%s)", sig, sigabbrev_np(sig) ?
-	         sigabbrev_np(sig) : "?");
 }
 
 int tracer_next(struct tracer_event *ev)

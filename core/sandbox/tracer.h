@@ -32,9 +32,9 @@ struct tracer_event {
 	uint64_t fault_addr;         /* CRASHED by SIGSEGV/SIGBUS/SIGILL/SIGFPE: si_addr */
 	uint64_t ip;                 /* CRASHED: instruction pointer of the faulting thread */
 	/*
-	 * A sentence; for CRASHED e.g. "segmentation fault (SEGV_MAPERR) at
-	 * address 0x0, ip 0x401136" followed by one line per frame
-	 * "  #0 0x0000000000401136 in crash_here+0x16".
+	 * CRASHED only (empty otherwise): e.g. "segmentation fault (SEGV_MAPERR)
+	 * at address 0x0, ip 0x401136", then one line per frame
+	 * "\n  #0 0x0000000000401136 in crash_here+0x16"; no final newline.
 	 */
 	char reason[TRACER_REASON_MAX];
 };

@@ -78,13 +78,35 @@ static void cycles(unsigned n)
 
 static unsigned ncycles;
 
-static void hog_ended(struct arbor_child *child, const struct arbor_pd_exit_state *st)
+static void crasher_ended(struct arbor_child *child, const struct arbor_pd_exit_state *st)
 {
-	check(st->state == ARBOR_PD_EXITED && st->code == 0, "the hog's allocation past its quota failed cleanly", 0);
+	struct arbor_pd_quota after;
+
+	check(st->state == ARBOR_PD_CRASHED, "a crashing child is reported as crashed", 0);
 	arbor_child_destroy(child);
+	arbor_pd_quota(arbor_env_pd(env), &after);
+	check(!memcmp(&before, &after, sizeof(before)), "a crashed child's quota came back exactly", 0);
 	cycles(ncycles);
 	arbor_log("quota test %s", failures ? "failed" : "passed");
 	arbor_exit(env, failures ? 1 : 0);
+}
+
+static const struct arbor_child_policy crasher_policy = { .exited = crasher_ended };
+
+static void hog_ended(struct arbor_child *child, const struct arbor_pd_exit_state *st)
+{
+	struct arbor_child *crasher;
+	struct arbor_child_config cfg = { .name = "crasher", .binary = "crasher", .ram = 1 << 20,
+	                                  .caps = 20, .policy = &crasher_policy };
+	int err;
+
+	check(st->state == ARBOR_PD_EXITED && st->code == 0, "the hog's allocation past its quota failed cleanly", 0);
+	arbor_child_destroy(child);
+	err = arbor_child_start(env, &cfg, &crasher);
+	if (err) {
+		check(0, "start a crashing child", err);
+		arbor_exit(env, 1);
+	}
 }
 
 static const struct arbor_child_policy hog_policy = { .exited = hog_ended };
