@@ -40,7 +40,8 @@ static void usage(FILE *f)
 	        "  --rom-dir DIR  serve the files of DIR as ROM modules (repeatable, searched in order)\n"
 	        "  --ram SIZE     RAM quota of the root component (K/M/G suffixes; default 1G)\n"
 	        "  --caps N       cap quota of the root component (default 10000)\n"
-	        "  --name NAME    label of the root component (default: init)\n");
+	        "  --name NAME    label of the root component (default: init)\n"
+	        "  --verbose      log every process core starts, with its pid\n");
 }
 
 static void log_backend(const char *text, unsigned len)

@@ -100,6 +100,8 @@ int process_start(const struct process_spec *spec, struct pd_session *pd, struct
 	p->next = processes;
 	processes = p;
 	unreaped++;
+	if (core.verbose)
+		core_log("core: started \"%s\" as pid %d", p->label, p->sp.pid);
 	*out = p;
 	return 0;
 
@@ -180,11 +182,6 @@ void process_reap(void)
 			break;
 		}
 	}
-}
-
-int process_init(void)
-{
-	return 0;
 }
 
 void process_fini(void)

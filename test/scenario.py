@@ -22,7 +22,8 @@ A scenario file holds one directive per line ('#' starts a comment):
   user: NAME                run core as this user (root runs it through runuser; an ordinary
                             user runs it as itself, which is already unprivileged)
   fd-mark: TEXT             when TEXT appears, note how many fds core has open
-  fd-check: TEXT            when TEXT appears, core must have exactly as many as at the mark
+  fd-check: TEXT            when TEXT appears, core must have no more fds open than at the
+                            mark (fewer is fine: a client's idle connections may have closed)
 
 Environment: ARBOR_CORE (path of arbor-core), ARBOR_ROM_DIR (the build's components).
 Exit status: 0 passed, 1 failed, 77 skipped.
@@ -229,7 +230,7 @@ def main():
                 if scn["fd_check"] and scn["fd_check"] in line:
                     now = count_fds(proc.pid)
                     print(f"+ core has {now} fds open", flush=True)
-                    if fds_at_mark is None or now != fds_at_mark:
+                    if fds_at_mark is None or now > fds_at_mark:
                         failures.append(f"core's fd count went from {fds_at_mark} to {now}")
                 if scn["interrupt"] and not interrupted and scn["interrupt"] in line:
                     kids = descendants(proc.pid)

@@ -38,7 +38,13 @@ struct sandbox_host {
 /* What to run and with which quotas. Nothing in it is taken over by the spawn. */
 struct sandbox_spec {
 	const char *label;        /* component label, e.g. "init -> app": messages, argv[0] if argv is NULL */
-	int binary_fd;            /* the static ELF (memfd or regular file), run with execveat(AT_EMPTY_PATH) */
+	/*
+	 * The static ELF (memfd or regular file), run with execveat(AT_EMPTY_PATH).
+	 * A root core should make it execute-only (mode 0111): a component that
+	 * cannot read its binary is not dumpable, so host processes that share
+	 * its outer uid (nobody) cannot read or write its memory.
+	 */
+	int binary_fd;
 	int parent_fd;            /* becomes ARBOR_PARENT_FD (3) in the child, or -1 */
 	int stdout_fd;            /* becomes fd 1 (usually a pipe core reads), or -1 for /dev/null */
 	int stderr_fd;            /* becomes fd 2, or -1 for /dev/null */

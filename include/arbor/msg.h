@@ -1,8 +1,9 @@
 /*
  * RPC messages: an opcode (calls) or a status (replies), a bounded payload
  * and up to four capabilities. On the wire a message is one SOCK_SEQPACKET
- * record: an 8-byte header (the word and one kind byte per cap slot), the
- * payload, and the capabilities' fds in one SCM_RIGHTS block, in slot order.
+ * record: a 12-byte header (the message type: call, reply or clone request;
+ * the word; one kind byte per cap slot), the payload, and the capabilities'
+ * fds in one SCM_RIGHTS block, in slot order.
  */
 #ifndef ARBOR_MSG_H
 #define ARBOR_MSG_H
@@ -12,7 +13,7 @@
 #include <arbor/cap.h>
 
 #define ARBOR_MSG_SIZE_MAX     4096u   /* header + payload, one page */
-#define ARBOR_MSG_HEADER_SIZE  8u
+#define ARBOR_MSG_HEADER_SIZE  12u
 #define ARBOR_MSG_PAYLOAD_MAX  (ARBOR_MSG_SIZE_MAX - ARBOR_MSG_HEADER_SIZE)
 #define ARBOR_MSG_CAPS_MAX     4u
 

@@ -89,8 +89,12 @@ struct arbor_rpc_object {
 	void *io_door;                     /* entrypoint registration */
 };
 
-/* Connections an object accepts at most; more clone requests are refused. */
-#define ARBOR_RPC_CONNS_MAX 1024u
+/*
+ * Connections an object accepts at most; more clone requests are refused
+ * (the caller's call fails with ARBOR_E_OBJECT_GONE). This bounds the fds
+ * a server spends on one object; the holders of that object share it.
+ */
+#define ARBOR_RPC_CONNS_MAX 256u
 
 /*
  * Serve obj with iface on ep. Afterwards arbor_rpc_object_cap() hands out

@@ -135,7 +135,7 @@ int cap_conn_take(struct arbor_cap *cap, int *conn)
 	 */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return errno == EMFILE || errno == ENFILE ? ARBOR_E_OUT_OF_CAPS : -errno;
-	err = wire_send_fd(cap->fd, WIRE_CLONE, sv[1]);
+	err = wire_send_clone(cap->fd, sv[1]);
 	close(sv[1]);
 	if (err) {
 		close(sv[0]);

@@ -19,7 +19,13 @@
 #include <session/parent.h>
 #include <session/rom.h>
 
-#define CHILD_SESSIONS_MAX 64
+/*
+ * Sessions a child may hold through its parent: environment sessions of
+ * its own children count too, so a child that is a parent itself needs
+ * room. The table grows on demand up to this bound, so a child cannot
+ * make its parent's state grow without limit.
+ */
+#define CHILD_SESSIONS_MAX 4096u
 
 struct child_session {
 	uint32_t id;              /* in the child's id space */
@@ -37,7 +43,8 @@ struct arbor_child {
 	struct arbor_signal_handler exit_handler;
 	uint32_t env_ids[4];                /* upstream ids of PD, CPU, LOG, ROM */
 	struct arbor_cap *env_caps[4];
-	struct child_session sessions[CHILD_SESSIONS_MAX];
+	struct child_session *sessions;
+	unsigned nsessions;                 /* slots allocated */
 	int exited;
 };
 
@@ -55,7 +62,7 @@ int arbor_child_exited(const struct arbor_child *c) { return c->exited; }
 
 static struct child_session *find_session(struct arbor_child *c, uint32_t id)
 {
-	for (unsigned i = 0; i < CHILD_SESSIONS_MAX; i++)
+	for (unsigned i = 0; i < c->nsessions; i++)
 		if (c->sessions[i].cap && c->sessions[i].id == id)
 			return &c->sessions[i];
 	return NULL;
@@ -63,10 +70,22 @@ static struct child_session *find_session(struct arbor_child *c, uint32_t id)
 
 static struct child_session *free_slot(struct arbor_child *c)
 {
-	for (unsigned i = 0; i < CHILD_SESSIONS_MAX; i++)
+	struct child_session *grown;
+	unsigned n, old = c->nsessions;
+
+	for (unsigned i = 0; i < c->nsessions; i++)
 		if (!c->sessions[i].cap)
 			return &c->sessions[i];
-	return NULL;
+	if (c->nsessions == CHILD_SESSIONS_MAX)
+		return NULL;
+	n = old ? old * 2 : 8;
+	grown = realloc(c->sessions, n * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	memset(grown + old, 0, (n - old) * sizeof(*grown));
+	c->sessions = grown;
+	c->nsessions = n;
+	return &grown[old];
 }
 
 /* ---- the parent interface served to the child ---- */
@@ -317,9 +336,10 @@ void arbor_child_destroy(struct arbor_child *c)
 	arbor_rpc_object_dissolve(&c->parent_obj);
 	arbor_signal_handler_fini(&c->exit_handler);
 	close_env_session(c, 1);                       /* CPU first */
-	for (unsigned i = 0; i < CHILD_SESSIONS_MAX; i++)
+	for (unsigned i = 0; i < c->nsessions; i++)
 		if (c->sessions[i].cap)
 			close_session(c, &c->sessions[i], 1);
+	free(c->sessions);
 	close_env_session(c, 2);
 	close_env_session(c, 3);
 	close_env_session(c, 0);                       /* PD last: its quota comes back */

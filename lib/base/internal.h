@@ -32,34 +32,46 @@ struct arbor_cap {
 
 /* ---- wire format (wire.c) ---- */
 
-/* The one message a door accepts: "give me a private connection". */
-#define WIRE_CLONE ((int32_t)0x80000000)
+/*
+ * Every message says what it is, so a server never mistakes a reply for a
+ * call (a client cannot wire two of a server's connections to each other
+ * and have it answer itself) and a door never takes anything but a clone
+ * request. The values double as a magic number against garbage.
+ */
+enum wire_type {
+	WIRE_CALL  = 0x41524331,   /* "ARC1": a call on a private connection */
+	WIRE_REPLY = 0x41525231,   /* "ARR1": its reply */
+	WIRE_CLONE = 0x41524e31,   /* "ARN1": "take this connection", the one message a door accepts */
+};
 
 struct wire_header {
+	uint32_t type;
 	int32_t word;
 	uint8_t kinds[ARBOR_MSG_CAPS_MAX];
 };
 
+_Static_assert(sizeof(struct wire_header) == ARBOR_MSG_HEADER_SIZE, "wire header size");
+
 /*
- * Send one message on a connection. caps are borrowed. Never raises
- * SIGPIPE; with dontwait the send never blocks. Returns 0,
+ * Send one message of the given type on a connection. caps are borrowed.
+ * Never raises SIGPIPE; with dontwait the send never blocks. Returns 0,
  * ARBOR_E_OBJECT_GONE (peer closed), ARBOR_E_AGAIN or a negative errno.
  */
-int wire_send(int fd, int32_t word, const void *payload, size_t size,
+int wire_send(int fd, enum wire_type type, int32_t word, const void *payload, size_t size,
               struct arbor_cap *const caps[], unsigned ncaps, int dontwait);
 
-/* Send a raw fd with a word (clone requests). */
-int wire_send_fd(int fd, int32_t word, int passed_fd);
+/* Send a clone request carrying passed_fd. */
+int wire_send_clone(int fd, int passed_fd);
 
 /*
- * Receive one message into msg (which then owns its caps). Received fds
- * are closed on every error. Returns 0, ARBOR_E_AGAIN (dontwait and
- * nothing there), ARBOR_E_OBJECT_GONE (peer closed), ARBOR_E_BAD_MESSAGE
- * (truncated, oversized, control data cut, fds not matching the kinds).
- * With raw_fd non-NULL, the message may carry one plain fd (clone
- * requests), which is returned there instead of being wrapped.
+ * Receive one message of the expected type into msg (which then owns its
+ * caps). Received fds are closed on every error. Returns 0, ARBOR_E_AGAIN
+ * (dontwait and nothing there), ARBOR_E_OBJECT_GONE (peer closed),
+ * ARBOR_E_BAD_MESSAGE (another type, truncated, oversized, control data
+ * cut, fds not matching the kinds). A clone request (type WIRE_CLONE) must
+ * carry exactly one fd and nothing else; it is returned in *raw_fd.
  */
-int wire_recv(int fd, struct arbor_msg *msg, int dontwait, int *raw_fd);
+int wire_recv(int fd, enum wire_type type, struct arbor_msg *msg, int dontwait, int *raw_fd);
 
 /* ---- capabilities (cap.c) ---- */
 

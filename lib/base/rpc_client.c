@@ -1,4 +1,5 @@
 /* The client side of RPC: a call is one send and one receive on a private connection. */
+#include <stdint.h>
 #include <unistd.h>
 #include <arbor/error.h>
 #include "internal.h"
@@ -15,16 +16,16 @@ int arbor_rpc_call(struct arbor_cap *cap, uint32_t opcode,
 		return ARBOR_E_INVALID_CAP;
 	if (args_size > ARBOR_MSG_PAYLOAD_MAX || ncaps > ARBOR_MSG_CAPS_MAX)
 		return ARBOR_E_TOO_LARGE;
-	if (opcode >= (uint32_t)WIRE_CLONE)
+	if (opcode > INT32_MAX)
 		return ARBOR_E_INVALID;
 
 	err = cap_conn_take(cap, &conn);
 	if (err)
 		return err;
 
-	err = wire_send(conn, (int32_t)opcode, args, args_size, caps, ncaps, 0);
+	err = wire_send(conn, WIRE_CALL, (int32_t)opcode, args, args_size, caps, ncaps, 0);
 	if (!err)
-		err = wire_recv(conn, reply, 0, NULL);
+		err = wire_recv(conn, WIRE_REPLY, reply, 0, NULL);
 	if (err) {
 		/* A connection that failed mid-call is never reused. */
 		close(conn);

@@ -243,17 +243,27 @@ void rpc_door_ready(struct arbor_io *io, uint32_t events)
 	for (int i = 0; i < DOOR_BATCH && obj->io_door == door; i++) {
 		int fd, type = 0;
 		socklen_t len = sizeof(type);
-		int err = wire_recv(io->fd, &msg, 1, &fd);
+		struct stat st;
+		struct arbor_cap *own;
+		int err = wire_recv(io->fd, WIRE_CLONE, &msg, 1, &fd);
 
 		if (err == ARBOR_E_AGAIN || err == ARBOR_E_OBJECT_GONE)
 			return;
 		/* Garbage on a shared door is dropped: one holder must not revoke the others. */
-		if (err || msg.word != WIRE_CLONE) {
-			if (!err)
-				close(fd);
+		if (err)
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET ||
+		    fstat(fd, &st) < 0) {
+			close(fd);
 			continue;
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
+		/*
+		 * A door of ours offered as a connection would never hang up and
+		 * leak for good; nobody but us can write into it anyway.
+		 */
+		own = local_find_cap((uint64_t)st.st_ino);
+		if (own) {
+			arbor_cap_unref(own);
 			close(fd);
 			continue;
 		}
@@ -288,7 +298,7 @@ void rpc_conn_ready(struct arbor_io *io, uint32_t events)
 	const char *why;
 	int status, err;
 
-	err = wire_recv(io->fd, &in, 1, NULL);
+	err = wire_recv(io->fd, WIRE_CALL, &in, 1, NULL);
 	if (err == ARBOR_E_AGAIN)
 		return;
 	if (err == ARBOR_E_OBJECT_GONE || err == ARBOR_E_INVALID_CAP) {
@@ -304,7 +314,7 @@ void rpc_conn_ready(struct arbor_io *io, uint32_t events)
 		op = &iface->ops[in.word];
 	if (!op) {
 		arbor_msg_release(&in);
-		if (wire_send(io->fd, ARBOR_E_UNKNOWN_OPCODE, NULL, 0, NULL, 0, 1))
+		if (wire_send(io->fd, WIRE_REPLY, ARBOR_E_UNKNOWN_OPCODE, NULL, 0, NULL, 0, 1))
 			conn_close(conn);
 		return;
 	}
@@ -321,7 +331,8 @@ void rpc_conn_ready(struct arbor_io *io, uint32_t events)
 	arbor_msg_release(&in);
 
 	if (status != ARBOR_RPC_DEFERRED && conn->obj) {
-		err = wire_send(conn->io.fd, status, out.payload, out.size, out.caps, out.ncaps, 1);
+		err = wire_send(conn->io.fd, WIRE_REPLY, status, out.payload, out.size, out.caps,
+		                out.ncaps, 1);
 		if (err)
 			conn_close(conn);
 	}
@@ -342,7 +353,7 @@ int arbor_rpc_reply(struct arbor_rpc_conn *conn, int32_t status,
 	int err = ARBOR_E_OBJECT_GONE;
 
 	if (conn->obj) {
-		err = wire_send(conn->io.fd, status, payload, size, caps, ncaps, 1);
+		err = wire_send(conn->io.fd, WIRE_REPLY, status, payload, size, caps, ncaps, 1);
 		if (err)
 			conn_close(conn);
 	}

@@ -39,10 +39,10 @@ static int send_msg(int fd, struct msghdr *mh, int dontwait)
 	}
 }
 
-int wire_send(int fd, int32_t word, const void *payload, size_t size,
+int wire_send(int fd, enum wire_type type, int32_t word, const void *payload, size_t size,
               struct arbor_cap *const caps[], unsigned ncaps, int dontwait)
 {
-	struct wire_header hdr = { .word = word };
+	struct wire_header hdr = { .type = type, .word = word };
 	union { char buf[CMSG_SPACE_FDS]; struct cmsghdr align; } ctl;
 	struct iovec iov[2];
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 1 };
@@ -82,9 +82,9 @@ int wire_send(int fd, int32_t word, const void *payload, size_t size,
 	return send_msg(fd, &mh, dontwait);
 }
 
-int wire_send_fd(int fd, int32_t word, int passed_fd)
+int wire_send_clone(int fd, int passed_fd)
 {
-	struct wire_header hdr = { .word = word, .kinds = { ARBOR_CAP_RPC } };
+	struct wire_header hdr = { .type = WIRE_CLONE, .kinds = { ARBOR_CAP_RPC } };
 	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
 	struct iovec iov = { .iov_base = &hdr, .iov_len = sizeof(hdr) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
@@ -155,7 +155,7 @@ static int wrap_fd(int fd, uint8_t kind, struct arbor_cap **out)
 	return 0;
 }
 
-int wire_recv(int fd, struct arbor_msg *msg, int dontwait, int *raw_fd)
+int wire_recv(int fd, enum wire_type type, struct arbor_msg *msg, int dontwait, int *raw_fd)
 {
 	struct wire_header hdr;
 	union { char buf[CMSG_SPACE_FDS]; struct cmsghdr align; } ctl;
@@ -193,7 +193,8 @@ int wire_recv(int fd, struct arbor_msg *msg, int dontwait, int *raw_fd)
 	err = collect_fds(&mh, fds, ARBOR_MSG_CAPS_MAX, &nfds);
 	if (n == 0 && nfds == 0)
 		return ARBOR_E_OBJECT_GONE;
-	if (err || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n < sizeof(hdr))
+	if (err || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (size_t)n < sizeof(hdr) ||
+	    hdr.type != type)
 		goto bad;
 
 	for (unsigned i = 0; i < ARBOR_MSG_CAPS_MAX; i++) {
@@ -210,9 +211,9 @@ int wire_recv(int fd, struct arbor_msg *msg, int dontwait, int *raw_fd)
 	msg->word = hdr.word;
 	msg->size = (uint32_t)(n - sizeof(hdr));
 
-	if (raw_fd) {
+	if (type == WIRE_CLONE) {
 		/* A clone request carries one plain socket, nothing else. */
-		if (nfds != 1 || msg->ncaps != 1 || hdr.kinds[0] != ARBOR_CAP_RPC || msg->size)
+		if (!raw_fd || nfds != 1 || msg->ncaps != 1 || hdr.kinds[0] != ARBOR_CAP_RPC || msg->size)
 			goto bad;
 		msg->ncaps = 0;
 		*raw_fd = fds[0];

@@ -278,7 +278,10 @@ void component_construct(struct arbor_env *env)
 		}
 	}
 
+	/* let core finish the start-up work of this component before the fd mark */
+	sleep_ms(SETTLE_MS);
 	arbor_log("hostile: attacks begin (%s mode, %u targets)", mode, n);
+	sleep_ms(SETTLE_MS);   /* hold still while the scenario counts core's fds */
 	if (!strcmp(mode, "inject")) {
 		run(hostile_injections, t, n, 0);
 		sleep_ms(SETTLE_MS);
@@ -288,8 +291,7 @@ void component_construct(struct arbor_env *env)
 	}
 	sleep_ms(SETTLE_MS);
 	arbor_log("hostile: attacks done: %u messages and checks, %u unexpected", sent, unexpected);
-	/* hold still while the scenario counts core's fds */
-	sleep_ms(SETTLE_MS);
+	sleep_ms(SETTLE_MS);   /* the same at the end */
 	if (served)
 		report(ROBUST_DONE, "done");
 	arbor_exit(env, unexpected ? 1 : 0);

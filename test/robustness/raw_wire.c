@@ -39,7 +39,8 @@ int raw_send_msg(int sock, int32_t word, const uint8_t kinds[4], const void *pay
                  size_t size, const int *fds, unsigned nfds)
 {
 	static unsigned char buf[1 << 17];
-	struct raw_header h = { .word = word };
+	struct raw_header h = { .type = word == RAW_CLONE ? RAW_TYPE_CLONE : RAW_TYPE_CALL,
+	                        .word = word == RAW_CLONE ? 0 : word };
 
 	if (size > sizeof(buf) - sizeof(h))
 		return -E2BIG;

@@ -4,10 +4,11 @@
  * are awaited with a deadline so a server that drops a message never hangs
  * the test.
  *
- * A message is one SOCK_SEQPACKET record: an 8-byte header {int32 word;
- * uint8 kinds[4]} + payload, the fds in one SCM_RIGHTS block. A door
- * accepts only a clone request: word RAW_CLONE, kinds {2,0,0,0}, one
- * SOCK_SEQPACKET socket, no payload; calls then go over that connection.
+ * A message is one SOCK_SEQPACKET record: a 12-byte header {uint32 type;
+ * int32 word; uint8 kinds[4]} + payload, the fds in one SCM_RIGHTS block.
+ * The type says call, reply or clone request. A door accepts only a clone
+ * request: type clone, kinds {2,0,0,0}, one SOCK_SEQPACKET socket, no
+ * payload; calls then go over that connection.
  */
 #ifndef ARBOR_TEST_RAW_WIRE_H
 #define ARBOR_TEST_RAW_WIRE_H
@@ -15,11 +16,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Passed as the word to raw_send_msg(): send a clone request instead of a call. */
 #define RAW_CLONE       ((int32_t)0x80000000)
-#define RAW_HEADER_SIZE 8u
+#define RAW_HEADER_SIZE 12u
+
+/* The message types of the header (lib/base/internal.h). */
+#define RAW_TYPE_CALL   0x41524331u
+#define RAW_TYPE_REPLY  0x41525231u
+#define RAW_TYPE_CLONE  0x41524e31u
 #define RAW_FDS_MAX     253u    /* SCM_MAX_FD: the most one message can carry */
 
 struct raw_header {
+	uint32_t type;
 	int32_t word;
 	uint8_t kinds[4];
 };
