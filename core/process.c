@@ -138,7 +138,24 @@ int process_threads(struct process *p, pid_t *tids, unsigned max, unsigned *coun
 
 static void report(struct process *p, const struct tracer_event *ev)
 {
+	struct tracer_event failed;
+	const char *step = NULL;
 	int state;
+
+	/* A sandbox that never got to exec is a failed start, not an exit. */
+	int setup = sandbox_setup_result(&p->sp, &step);
+	if (setup < 0 && setup != -EINPROGRESS) {
+		failed = *ev;
+		failed.kind = TRACER_KILLED;
+		failed.signal = 0;
+		snprintf(failed.reason, sizeof(failed.reason), "could not start: %s: %s",
+		         step ? step : "sandbox setup", strerror(-setup));
+		core_error("\"%s\" %s", p->label, failed.reason);
+		if (p->pd)
+			pd_session_process_ended(p->pd, ARBOR_PD_FAILED, -1, 0, 0, failed.reason);
+		p->pd = NULL;
+		return;
+	}
 
 	switch (ev->kind) {
 	case TRACER_EXITED:

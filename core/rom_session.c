@@ -105,6 +105,11 @@ static int load_module(const char *name, struct rom_module **out)
 		err = m->ro_fd;
 		goto fail_memfd;
 	}
+	/*
+	 * Execute-only from now on: a component started from a binary it
+	 * cannot read is not dumpable (the fds core holds keep their access).
+	 */
+	fchmod(m->fd, 0111);
 	close(file);
 	m->next = modules;
 	modules = m;

@@ -4,7 +4,8 @@
 A scenario file holds one directive per line ('#' starts a comment):
 
   root: BINARY [ARG...]     the root component (a ROM module) and its arguments
-  rom-dir: DIR              an extra ROM directory (the build's components come first)
+  rom-dir: DIR              an extra ROM directory (the build's components come first);
+                            @SCENARIO_DIR@ stands for the scenario file's directory
   ram: SIZE                 the root's RAM quota (default 64M)
   timeout: SECONDS          give up after this long (default 60)
   expect: TEXT              TEXT must appear in a log line, after the previous expect of
@@ -56,7 +57,8 @@ def parse(path):
             if key == "root":
                 scn["root"] = shlex.split(value)
             elif key == "rom-dir":
-                scn["rom_dirs"].append(value)
+                scn["rom_dirs"].append(value.replace("@SCENARIO_DIR@",
+                                                     os.path.dirname(os.path.abspath(path))))
             elif key == "ram":
                 scn["ram"] = value
             elif key == "timeout":
@@ -151,7 +153,7 @@ def cgroup_dirs(core_pid):
     hits = []
     for root, dirs, _ in os.walk("/sys/fs/cgroup"):
         for d in dirs:
-            if d == f"arbor-{core_pid}":
+            if d == f"arbor-{core_pid}" or d.startswith(f"arbor-{core_pid}."):
                 hits.append(os.path.join(root, d))
         if root.count("/") > 8:
             dirs[:] = []

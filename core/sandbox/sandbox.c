@@ -28,8 +28,13 @@
 #define SANDBOX_CLONE_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | \
                              CLONE_NEWUTS | CLONE_NEWCGROUP)
 
-/* Unprivileged ids outside for a root core: the component owns nothing on the host. */
-#define OUTER_ID_NOBODY 65534
+/*
+ * Outside ids for a root core: each component gets one of its own from a
+ * range no account or container tool uses, so it shares its uid with no
+ * host process (which could signal it) and with no sibling.
+ */
+#define OUTER_ID_BASE  0x70000000u
+#define OUTER_ID_RANGE (1u << 20)
 
 /* Address space beyond the RAM quota: stacks, guard gaps and reservations. */
 #define AS_HEADROOM (4ULL << 30)
@@ -154,8 +159,8 @@ int sandbox_host_init(struct sandbox_host *h, char *why, size_t why_size)
 	if (why_size)
 		why[0] = '\0';
 	h->privileged = geteuid() == 0;
-	h->outer_uid = h->privileged ? OUTER_ID_NOBODY : geteuid();
-	h->outer_gid = h->privileged ? OUTER_ID_NOBODY : getegid();
+	h->outer_uid = h->privileged ? OUTER_ID_BASE : geteuid();
+	h->outer_gid = h->privileged ? OUTER_ID_BASE : getegid();
 
 	err = probe_namespaces();
 	if (err) {
@@ -219,29 +224,36 @@ static int write_proc_file(pid_t pid, const char *file, const char *text)
 }
 
 /*
- * SANDBOX_UID inside is nobody outside for a root core and core's own ids
- * otherwise (all an unprivileged user namespace may map). An unprivileged
+ * SANDBOX_UID inside is an id of its own outside for a root core (from a
+ * range no account uses) and core's own ids otherwise (all an unprivileged
+ * user namespace may map). An unprivileged
  * gid_map requires setgroups to be denied; a root core leaves it allowed so
  * the child can drop core's supplementary groups entirely instead of
  * carrying them (root's gid 0 among them) into the sandbox.
  */
 static int map_ids(struct sandbox_host *h, pid_t pid, const char **step)
 {
+	unsigned uid = h->outer_uid, gid = h->outer_gid;
 	char map[64];
 	int err = 0;
 
+	if (h->privileged) {
+		unsigned id = h->next_id++ % OUTER_ID_RANGE;
+		uid += id;
+		gid += id;
+	}
 	if (!h->privileged) {
 		*step = "write setgroups";
 		err = write_proc_file(pid, "setgroups", "deny");
 	}
 	if (!err) {
 		*step = "write uid_map";
-		snprintf(map, sizeof map, "%u %u 1\n", SANDBOX_UID, (unsigned)h->outer_uid);
+		snprintf(map, sizeof map, "%u %u 1\n", SANDBOX_UID, uid);
 		err = write_proc_file(pid, "uid_map", map);
 	}
 	if (!err) {
 		*step = "write gid_map";
-		snprintf(map, sizeof map, "%u %u 1\n", SANDBOX_GID, (unsigned)h->outer_gid);
+		snprintf(map, sizeof map, "%u %u 1\n", SANDBOX_GID, gid);
 		err = write_proc_file(pid, "gid_map", map);
 	}
 	return err;

@@ -28,9 +28,10 @@
 struct sandbox_host {
 	struct cgroup_host cg;
 	struct sock_fprog filter;  /* prebuilt seccomp program, shared by all spawns */
-	uid_t outer_uid;           /* what SANDBOX_UID maps to outside */
-	gid_t outer_gid;
-	bool privileged;           /* core runs as root: ids map to nobody, groups are dropped */
+	uid_t outer_uid;           /* what SANDBOX_UID maps to outside: core's own uid, or */
+	gid_t outer_gid;           /* for a root core the first of a range of unused ids */
+	unsigned next_id;          /* root core: the next id of that range to hand out */
+	bool privileged;           /* core runs as root: ids from the range, groups are dropped */
 	int netns_core;            /* core's network namespace, or -1 */
 	int netns_empty;           /* the shared empty one components start in, or -1 */
 };
@@ -40,9 +41,9 @@ struct sandbox_spec {
 	const char *label;        /* component label, e.g. "init -> app": messages, argv[0] if argv is NULL */
 	/*
 	 * The static ELF (memfd or regular file), run with execveat(AT_EMPTY_PATH).
-	 * A root core should make it execute-only (mode 0111): a component that
-	 * cannot read its binary is not dumpable, so host processes that share
-	 * its outer uid (nobody) cannot read or write its memory.
+	 * Core makes ROM modules execute-only (mode 0111): a component that
+	 * cannot read its binary is not dumpable, so not even a host process
+	 * that shared its outer uid could read or write its memory.
 	 */
 	int binary_fd;
 	int parent_fd;            /* becomes ARBOR_PARENT_FD (3) in the child, or -1 */

@@ -30,7 +30,8 @@ enum {
 	FD_COUNT = 6,
 };
 
-#define NOFILE_LIMIT 4096
+/* Every capability is an fd: a parent of hundreds of children needs thousands. */
+#define NOFILE_LIMIT 65536
 
 static _Noreturn void child_fail(int status_fd, const char *step, int err)
 {

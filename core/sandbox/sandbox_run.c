@@ -138,7 +138,7 @@ static int load_binary(const char *path, const char *name)
 	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
 	/*
 	 * Execute-only: a component that cannot read its binary is not dumpable,
-	 * so host processes sharing its outer uid (nobody) cannot ptrace it.
+	 * so host processes sharing its outer uid cannot ptrace it.
 	 * A non-root core must keep it readable: it would lose that access too.
 	 */
 	if (geteuid() == 0)

@@ -75,6 +75,7 @@ enum arbor_pd_state {
 	ARBOR_PD_EXITED      = 2,   /* code holds the exit value */
 	ARBOR_PD_CRASHED     = 3,   /* signal, fault_addr, reason (with backtrace) */
 	ARBOR_PD_KILLED      = 4,   /* killed by a signal without a fault (SIGKILL, OOM) */
+	ARBOR_PD_FAILED      = 5,   /* never ran its binary: reason names the sandbox step */
 };
 
 struct arbor_pd_exit_state {

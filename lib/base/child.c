@@ -244,6 +244,8 @@ static void child_ended(struct arbor_signal_handler *sh, uint64_t count)
 	}
 	if (st.state == ARBOR_PD_EXITED)
 		arbor_log("child \"%s\" exited with exit value %d", c->name, st.code);
+	else if (st.state == ARBOR_PD_FAILED)
+		arbor_log("child \"%s\" %s", c->name, st.reason);
 	else if (st.state == ARBOR_PD_CRASHED)
 		arbor_log("child \"%s\" crashed (signal %d, address 0x%llx)", c->name, st.signal,
 		          (unsigned long long)st.fault_addr);

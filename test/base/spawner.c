@@ -24,6 +24,8 @@ static void child_ended(struct arbor_child *child, const struct arbor_pd_exit_st
 
 	if (st->state == ARBOR_PD_EXITED)
 		arbor_log("child \"%s\" exited with exit value %d", name, st->code);
+	else if (st->state == ARBOR_PD_FAILED)
+		arbor_log("child \"%s\" %s", name, st->reason);
 	else if (st->state == ARBOR_PD_CRASHED)
 		arbor_log("child \"%s\" crashed: signal %d at address 0x%llx", name, st->signal,
 		          (unsigned long long)st->fault_addr);
