@@ -4,6 +4,7 @@
  * control for the GDB monitor (pause, resume, single-step, registers)
  * belongs here and builds on the same tracer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arbor/error.h>
@@ -12,6 +13,7 @@
 
 struct cpu_session {
 	struct arbor_rpc_object obj;
+	char label[ARBOR_LABEL_MAX];
 	struct pd_session *pd;     /* bound by the PD's start; NULL before and after */
 };
 
@@ -67,6 +69,8 @@ static int cpu_create(struct core_client *owner, const char *label, const char *
 		free(cpu);
 		return err;
 	}
+	snprintf(cpu->label, sizeof(cpu->label), "%s", label);
+	cpu->obj.label = cpu->label;
 	*obj = cpu;
 	*cap = arbor_rpc_object_cap(&cpu->obj);
 	return 0;

@@ -28,14 +28,43 @@ static void write_all(struct iovec *iov, int n)
 	}
 }
 
+/*
+ * Control characters of a component's text are shown, not obeyed: a
+ * carriage return or an escape sequence must not let one component
+ * overwrite the terminal line that names it, or pose as another.
+ */
+static size_t sanitize(const char *text, size_t len, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 4 < size; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	return o;
+}
+
 void core_log_line(const char *label, const char *text, size_t len)
 {
+	static char clean[4 * 4096 + 16];
 	struct iovec iov[5];
 	int n = 0;
 
 	/* strip one trailing newline and carriage return */
 	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
+	if (label) {
+		len = sanitize(text, len, clean, sizeof(clean));
+		text = clean;
+	}
 	if (label) {
 		iov[n++] = (struct iovec){ "[", 1 };
 		iov[n++] = (struct iovec){ (void *)label, strlen(label) };

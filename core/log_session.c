@@ -40,6 +40,7 @@ static int log_create(struct core_client *owner, const char *label, const char *
 		free(s);
 		return err;
 	}
+	s->obj.label = s->label;
 	*obj = s;
 	*cap = arbor_rpc_object_cap(&s->obj);
 	return 0;

@@ -232,6 +232,7 @@ int parent_start_root(const char *name, const char *binary, char *const *argv,
 	err = arbor_rpc_object_manage(core.ep, &c->obj, &parent_iface);
 	if (err)
 		return err;
+	c->obj.label = c->name;
 
 	/* The environment sessions: core pays for them itself. */
 	err = pd_session_create_root(name, ram, caps, &c->pd, &pd_cap);

@@ -316,6 +316,7 @@ static int pd_new(const char *label, struct account *fallback, struct pd_session
 		free(pd);
 		return err;
 	}
+	pd->obj.label = pd->label;
 	pd->next = all_pds;
 	if (all_pds)
 		all_pds->prev = pd;

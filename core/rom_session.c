@@ -5,6 +5,7 @@
  * registered signal handler is kept but never fires.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <arbor/args.h>
 #include <arbor/error.h>
+#include <session/parent.h>
 #include <session/rom.h>
 #include "core.h"
 
@@ -28,6 +30,7 @@ struct rom_module {
 
 struct rom_session {
 	struct arbor_rpc_object obj;
+	char label[ARBOR_LABEL_MAX];
 	struct rom_module *module;
 	struct arbor_cap *sigh;
 };
@@ -235,6 +238,8 @@ static int rom_create(struct core_client *owner, const char *label, const char *
 		free(s);
 		return err;
 	}
+	snprintf(s->label, sizeof(s->label), "%s", label);
+	s->obj.label = s->label;
 	*obj = s;
 	*cap = arbor_rpc_object_cap(&s->obj);
 	return 0;

@@ -394,14 +394,13 @@ int sandbox_set_ram_limit(struct sandbox_host *h, struct sandbox_proc *p, uint64
 	int err;
 
 	err = cgroup_proc_set_ram(&h->cg, &p->cg, bytes);
-	if (err)
-		return err;
-	if (!p->as_limited)
-		return 0;
-	/* Raising a hard limit needs CAP_SYS_RESOURCE: best effort for non-root cores. */
-	rl.rlim_cur = rl.rlim_max = bytes ? bytes + AS_HEADROOM : AS_UNLIMITED_RAM;
-	prlimit(p->pid, RLIMIT_AS, &rl, NULL);
-	return 0;
+	/* Without a memory cgroup the address-space limit is the only bound: keep it in step. */
+	if (p->as_limited) {
+		/* Raising a hard limit needs CAP_SYS_RESOURCE: best effort for non-root cores. */
+		rl.rlim_cur = rl.rlim_max = bytes ? bytes + AS_HEADROOM : AS_UNLIMITED_RAM;
+		prlimit(p->pid, RLIMIT_AS, &rl, NULL);
+	}
+	return err;
 }
 
 void sandbox_kill(struct sandbox_proc *p)

@@ -45,6 +45,12 @@ enum arbor_cap_kind arbor_cap_kind(const struct arbor_cap *cap);
 /* The capability's fd, borrowed: valid while the caller holds a reference. */
 int arbor_cap_fd(const struct arbor_cap *cap);
 
+/*
+ * Close the idle private connections of an RPC capability (they are minted
+ * again on the next call). Frees fds after a burst of concurrent callers.
+ */
+void arbor_cap_trim(struct arbor_cap *cap);
+
 /* Non-zero when cap refers to an RPC object served by this component. */
 int arbor_cap_is_local(const struct arbor_cap *cap);
 

@@ -79,6 +79,7 @@ struct arbor_rpc_interface {
  */
 struct arbor_rpc_object {
 	const struct arbor_rpc_interface *iface;
+	const char *label;                 /* optional, borrowed: names the client in warnings */
 	struct arbor_ep *ep;
 	struct arbor_cap *cap;             /* the door's client end, kind RPC */
 	int door_fd;                       /* the door's server end */
@@ -98,7 +99,8 @@ struct arbor_rpc_object {
 
 /*
  * Serve obj with iface on ep. Afterwards arbor_rpc_object_cap() hands out
- * capabilities. Must run on ep's thread, or before ep runs.
+ * capabilities; set obj->label to name the object's client in warnings.
+ * Must run on ep's thread, or before ep runs.
  * Returns 0, -ENOMEM or -EMFILE.
  */
 int arbor_rpc_object_manage(struct arbor_ep *ep, struct arbor_rpc_object *obj,

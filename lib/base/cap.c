@@ -5,6 +5,7 @@
  * callers each get their own reply.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -114,35 +115,55 @@ int arbor_cap_is_local(const struct arbor_cap *cap)
 	return cap && cap->local != NULL;
 }
 
-int cap_conn_take(struct arbor_cap *cap, int *conn)
+void arbor_cap_trim(struct arbor_cap *cap)
+{
+	int idle[CAP_IDLE_MAX];
+	unsigned n;
+
+	if (!cap)
+		return;
+	pthread_mutex_lock(&cap->lock);
+	n = cap->nidle;
+	memcpy(idle, cap->idle, n * sizeof(int));
+	cap->nidle = 0;
+	pthread_mutex_unlock(&cap->lock);
+	for (unsigned i = 0; i < n; i++)
+		close(idle[i]);
+}
+
+int cap_conn_take(struct arbor_cap *cap, int *conn, int *pooled)
 {
 	int sv[2], err;
 
 	*conn = -1;
+	*pooled = 0;
 	pthread_mutex_lock(&cap->lock);
 	if (cap->nidle) {
 		*conn = cap->idle[--cap->nidle];
+		*pooled = 1;
 		pthread_mutex_unlock(&cap->lock);
 		return 0;
 	}
 	pthread_mutex_unlock(&cap->lock);
 
 	/*
-	 * Mint a connection: one end stays with us, the other goes through
-	 * the door. The clone request needs no reply, so it is safe on a door
-	 * other holders share; calls queued on the new connection wait until
-	 * the server has taken it in.
+	 * Mint a connection. The server makes it: we send one end of a
+	 * scratch socket pair through the door, and the server answers on it
+	 * with one end of a pair it created itself. A server therefore never
+	 * adopts a socket a client chose (which could be some other object's
+	 * door, never hanging up), and the request carries no reply on the
+	 * door itself, so the door is safe to share among holders.
 	 */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return errno == EMFILE || errno == ENFILE ? ARBOR_E_OUT_OF_CAPS : -errno;
-	err = wire_send_clone(cap->fd, sv[1]);
+	err = wire_send_fd(cap->fd, WIRE_CLONE, sv[1], 0);
 	close(sv[1]);
-	if (err) {
-		close(sv[0]);
-		return err;
+	if (!err) {
+		struct arbor_msg grant;
+		err = wire_recv(sv[0], WIRE_GRANT, &grant, 0, conn);
 	}
-	*conn = sv[0];
-	return 0;
+	close(sv[0]);
+	return err;
 }
 
 void cap_conn_give(struct arbor_cap *cap, int conn)

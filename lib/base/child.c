@@ -305,6 +305,7 @@ int arbor_child_start(struct arbor_env *env, const struct arbor_child_config *cf
 	err = arbor_rpc_object_manage(env->ep, &c->parent_obj, &child_iface);
 	if (err)
 		goto fail_sessions;
+	c->parent_obj.label = c->name;
 	err = arbor_signal_handler_init(&c->exit_handler, env->ep, child_ended);
 	if (err)
 		goto fail_parent;

@@ -41,7 +41,8 @@ struct arbor_cap {
 enum wire_type {
 	WIRE_CALL  = 0x41524331,   /* "ARC1": a call on a private connection */
 	WIRE_REPLY = 0x41525231,   /* "ARR1": its reply */
-	WIRE_CLONE = 0x41524e31,   /* "ARN1": "take this connection", the one message a door accepts */
+	WIRE_CLONE = 0x41524e31,   /* "ARN1": "connect me", the one message a door accepts */
+	WIRE_GRANT = 0x41524731,   /* "ARG1": the server's answer: the new connection */
 };
 
 struct wire_header {
@@ -60,16 +61,16 @@ _Static_assert(sizeof(struct wire_header) == ARBOR_MSG_HEADER_SIZE, "wire header
 int wire_send(int fd, enum wire_type type, int32_t word, const void *payload, size_t size,
               struct arbor_cap *const caps[], unsigned ncaps, int dontwait);
 
-/* Send a clone request carrying passed_fd. */
-int wire_send_clone(int fd, int passed_fd);
+/* Send a clone request or a grant (type) carrying passed_fd. */
+int wire_send_fd(int fd, enum wire_type type, int passed_fd, int dontwait);
 
 /*
  * Receive one message of the expected type into msg (which then owns its
  * caps). Received fds are closed on every error. Returns 0, ARBOR_E_AGAIN
  * (dontwait and nothing there), ARBOR_E_OBJECT_GONE (peer closed),
  * ARBOR_E_BAD_MESSAGE (another type, truncated, oversized, control data
- * cut, fds not matching the kinds). A clone request (type WIRE_CLONE) must
- * carry exactly one fd and nothing else; it is returned in *raw_fd.
+ * cut, fds not matching the kinds). A clone request or a grant must carry
+ * exactly one fd and nothing else; it is returned in *raw_fd.
  */
 int wire_recv(int fd, enum wire_type type, struct arbor_msg *msg, int dontwait, int *raw_fd);
 
@@ -81,8 +82,8 @@ int cap_import_rpc(int fd, struct arbor_cap **out);
 /* A new cap struct for fd (taken). */
 struct arbor_cap *cap_alloc(int fd, enum arbor_cap_kind kind);
 
-/* Take an idle private connection of an RPC cap, or mint one. */
-int cap_conn_take(struct arbor_cap *cap, int *conn);
+/* Take an idle private connection of an RPC cap (*pooled = 1), or mint one. */
+int cap_conn_take(struct arbor_cap *cap, int *conn, int *pooled);
 /* Return a connection after a completed call. */
 void cap_conn_give(struct arbor_cap *cap, int conn);
 

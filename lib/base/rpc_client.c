@@ -19,11 +19,23 @@ int arbor_rpc_call(struct arbor_cap *cap, uint32_t opcode,
 	if (opcode > INT32_MAX)
 		return ARBOR_E_INVALID;
 
-	err = cap_conn_take(cap, &conn);
-	if (err)
-		return err;
-
-	err = wire_send(conn, WIRE_CALL, (int32_t)opcode, args, args_size, caps, ncaps, 0);
+	for (;;) {
+		int pooled;
+		err = cap_conn_take(cap, &conn, &pooled);
+		if (err)
+			return err;
+		err = wire_send(conn, WIRE_CALL, (int32_t)opcode, args, args_size, caps, ncaps, 0);
+		/*
+		 * An idle connection the server closed meanwhile (it evicted it,
+		 * say) never saw this call: try a fresh one. Once a call was sent,
+		 * it is never sent again: it may have had its effect.
+		 */
+		if (err == ARBOR_E_OBJECT_GONE && pooled) {
+			close(conn);
+			continue;
+		}
+		break;
+	}
 	if (!err)
 		err = wire_recv(conn, WIRE_REPLY, reply, 0, NULL);
 	if (err) {

@@ -109,8 +109,13 @@ static void conn_close(struct arbor_rpc_conn *conn)
 
 static void conn_evict(struct arbor_rpc_conn *conn, const char *why)
 {
-	base_warning("%s: closing a client connection: %s",
-	             conn->obj->iface->name, why);
+	struct arbor_rpc_object *obj = conn->obj;
+
+	if (obj->label)
+		base_warning("%s (\"%s\"): closing a client connection: %s", obj->iface->name,
+		             obj->label, why);
+	else
+		base_warning("%s: closing a client connection: %s", obj->iface->name, why);
 	conn_close(conn);
 }
 
@@ -241,36 +246,35 @@ void rpc_door_ready(struct arbor_io *io, uint32_t events)
 	struct arbor_msg msg;
 
 	for (int i = 0; i < DOOR_BATCH && obj->io_door == door; i++) {
-		int fd, type = 0;
-		socklen_t len = sizeof(type);
-		struct stat st;
-		struct arbor_cap *own;
-		int err = wire_recv(io->fd, WIRE_CLONE, &msg, 1, &fd);
+		int reply_to, sv[2];
+		int err = wire_recv(io->fd, WIRE_CLONE, &msg, 1, &reply_to);
 
 		if (err == ARBOR_E_AGAIN || err == ARBOR_E_OBJECT_GONE)
 			return;
 		/* Garbage on a shared door is dropped: one holder must not revoke the others. */
 		if (err)
 			continue;
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET ||
-		    fstat(fd, &st) < 0) {
-			close(fd);
-			continue;
-		}
 		/*
-		 * A door of ours offered as a connection would never hang up and
-		 * leak for good; nobody but us can write into it anyway.
+		 * The connection is ours: one end goes back through the socket
+		 * the caller sent. If that is not the caller's (another door, say),
+		 * the grant is refused there, our end hangs up and is closed.
 		 */
-		own = local_find_cap((uint64_t)st.st_ino);
-		if (own) {
-			arbor_cap_unref(own);
-			close(fd);
+		if (obj->nconns >= ARBOR_RPC_CONNS_MAX ||
+		    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			close(reply_to);   /* the caller sees the request refused */
 			continue;
 		}
-		if (obj->nconns >= ARBOR_RPC_CONNS_MAX || conn_add(obj, fd)) {
-			close(fd);   /* the caller sees its connection closed */
+		if (conn_add(obj, sv[0])) {
+			close(sv[0]);
+			close(sv[1]);
+			close(reply_to);
 			continue;
 		}
+		err = wire_send_fd(reply_to, WIRE_GRANT, sv[1], 1);
+		close(sv[1]);
+		close(reply_to);
+		if (err)
+			conn_close(obj->conns);   /* conn_add put it first */
 	}
 }
 

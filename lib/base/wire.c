@@ -82,9 +82,9 @@ int wire_send(int fd, enum wire_type type, int32_t word, const void *payload, si
 	return send_msg(fd, &mh, dontwait);
 }
 
-int wire_send_clone(int fd, int passed_fd)
+int wire_send_fd(int fd, enum wire_type type, int passed_fd, int dontwait)
 {
-	struct wire_header hdr = { .type = WIRE_CLONE, .kinds = { ARBOR_CAP_RPC } };
+	struct wire_header hdr = { .type = type, .kinds = { ARBOR_CAP_RPC } };
 	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
 	struct iovec iov = { .iov_base = &hdr, .iov_len = sizeof(hdr) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
@@ -96,7 +96,7 @@ int wire_send_clone(int fd, int passed_fd)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &passed_fd, sizeof(int));
-	return send_msg(fd, &mh, 0);
+	return send_msg(fd, &mh, dontwait);
 }
 
 static void close_fds(const int *fds, unsigned n)
@@ -211,8 +211,8 @@ int wire_recv(int fd, enum wire_type type, struct arbor_msg *msg, int dontwait, 
 	msg->word = hdr.word;
 	msg->size = (uint32_t)(n - sizeof(hdr));
 
-	if (type == WIRE_CLONE) {
-		/* A clone request carries one plain socket, nothing else. */
+	if (type == WIRE_CLONE || type == WIRE_GRANT) {
+		/* A clone request or grant carries one plain socket, nothing else. */
 		if (!raw_fd || nfds != 1 || msg->ncaps != 1 || hdr.kinds[0] != ARBOR_CAP_RPC || msg->size)
 			goto bad;
 		msg->ncaps = 0;

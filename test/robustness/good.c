@@ -28,9 +28,9 @@ static int fresh_echo(struct arbor_cap *obj, uint32_t seq)
 	struct raw_reply r;
 	int conn, ok;
 
-	if (raw_clone(arbor_cap_fd(obj), &conn))
+	if (raw_wire_clone(arbor_cap_fd(obj), &conn))
 		return 0;
-	ok = raw_call(conn, ROBUST_ECHO, &e, sizeof(e), 5000, &r) == RAW_REPLY && r.status == 0 &&
+	ok = raw_wire_call(conn, ROBUST_ECHO, &e, sizeof(e), 5000, &r) == RAW_REPLY && r.status == 0 &&
 	     r.size == sizeof(e) && !memcmp(r.payload, &e, 8);
 	close(conn);
 	return ok;

@@ -44,6 +44,8 @@
 #define LOOP_CALLS  20000  /* calls in half a second that only a self-answering loop makes */
 
 static unsigned sent, unexpected;
+static const struct target *targets;  /* all of them, for hostile_foreign_door() */
+static unsigned ntargets;
 static struct arbor_cap *robust;      /* the Robust object (server and inject modes) */
 
 static void sleep_ms(int ms)
@@ -63,8 +65,14 @@ void hostile_check(const struct target *t, const char *what, enum raw_outcome go
 	if (got != want)
 		unexpected++;
 	arbor_log("hostile: sent %s to %s: %s%s", what, t->name,
-	          raw_outcome_text(got, reply ? reply : &none, text, sizeof(text)),
+	          raw_wire_outcome_text(got, reply ? reply : &none, text, sizeof(text)),
 	          got != want ? " -- UNEXPECTED" : "");
+}
+
+int hostile_foreign_door(const struct target *t)
+{
+	unsigned i = (unsigned)(t - targets);
+	return targets[(i + 1) % ntargets].door;
 }
 
 int hostile_valid_call(const struct target *t)
@@ -72,9 +80,9 @@ int hostile_valid_call(const struct target *t)
 	struct raw_reply r;
 	int conn, ok;
 
-	if (raw_clone(t->door, &conn))
+	if (raw_wire_clone(t->door, &conn))
 		return 0;
-	ok = raw_call(conn, t->valid_op, t->valid_args, t->valid_size, HOSTILE_WAIT_MS, &r) ==
+	ok = raw_wire_call(conn, t->valid_op, t->valid_args, t->valid_size, HOSTILE_WAIT_MS, &r) ==
 	     RAW_REPLY && r.status >= 0;
 	close(conn);
 	return ok;
@@ -221,8 +229,11 @@ static void run(const struct batch *batches, const struct target *t, unsigned n,
 			b->fn(&t[i]);
 		sleep_ms(SETTLE_MS);
 		all_still_served(t, n, b->name);
-		if (reports)
+		if (reports) {
 			report(number, b->name);
+			/* the good client mints a fresh connection now: keep the next flood off it */
+			sleep_ms(SETTLE_MS);
+		}
 	}
 }
 
@@ -278,6 +289,8 @@ void component_construct(struct arbor_env *env)
 		}
 	}
 
+	targets = t;
+	ntargets = n;
 	/* let core finish the start-up work of this component before the fd mark */
 	sleep_ms(SETTLE_MS);
 	arbor_log("hostile: attacks begin (%s mode, %u targets)", mode, n);

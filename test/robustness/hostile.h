@@ -28,6 +28,9 @@ struct target {
 void hostile_check(const struct target *t, const char *what, enum raw_outcome got,
                    const struct raw_reply *reply, enum raw_outcome want);
 
+/* The door of another object than t's (each target has a different one). */
+int hostile_foreign_door(const struct target *t);
+
 /* A well-formed call on a fresh connection; 1 when the answer is a success. */
 int hostile_valid_call(const struct target *t);
 

@@ -9,13 +9,13 @@
 #include <unistd.h>
 #include "raw_wire.h"
 
-int raw_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds)
+int raw_wire_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfds)
 {
-	static union { char buf[CMSG_SPACE(sizeof(int) * RAW_FDS_MAX)]; struct cmsghdr align; } ctl;
+	static union { char buf[CMSG_SPACE(sizeof(int) * RAW_WIRE_FDS_MAX)]; struct cmsghdr align; } ctl;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (nfds > RAW_FDS_MAX)
+	if (nfds > RAW_WIRE_FDS_MAX)
 		return -EINVAL;
 	if (nfds) {
 		memset(&ctl, 0, sizeof(ctl));
@@ -35,12 +35,12 @@ int raw_send(int sock, const void *buf, size_t len, const int *fds, unsigned nfd
 	}
 }
 
-int raw_send_msg(int sock, int32_t word, const uint8_t kinds[4], const void *payload,
+int raw_wire_send_msg(int sock, int32_t word, const uint8_t kinds[4], const void *payload,
                  size_t size, const int *fds, unsigned nfds)
 {
 	static unsigned char buf[1 << 17];
-	struct raw_header h = { .type = word == RAW_CLONE ? RAW_TYPE_CLONE : RAW_TYPE_CALL,
-	                        .word = word == RAW_CLONE ? 0 : word };
+	struct raw_wire_header h = { .type = word == RAW_WIRE_CLONE ? RAW_TYPE_CLONE : RAW_TYPE_CALL,
+	                        .word = word == RAW_WIRE_CLONE ? 0 : word };
 
 	if (size > sizeof(buf) - sizeof(h))
 		return -E2BIG;
@@ -49,10 +49,46 @@ int raw_send_msg(int sock, int32_t word, const uint8_t kinds[4], const void *pay
 	memcpy(buf, &h, sizeof(h));
 	if (size)
 		memcpy(buf + sizeof(h), payload, size);
-	return raw_send(sock, buf, sizeof(h) + size, fds, nfds);
+	return raw_wire_send(sock, buf, sizeof(h) + size, fds, nfds);
 }
 
-int raw_clone(int door, int *conn)
+/* The server's grant on our scratch socket: one fd, the new connection. */
+static int receive_grant(int sock, int ms, int *conn)
+{
+	union { char buf[CMSG_SPACE(sizeof(int) * RAW_WIRE_FDS_MAX)]; struct cmsghdr align; } ctl;
+	struct raw_wire_header h;
+	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	                     .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	unsigned nfds = 0;
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return -ETIMEDOUT;
+	n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); n >= 0 && cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		unsigned count = (unsigned)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (unsigned i = 0; i < count; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (nfds++ == 0 && *conn < 0)
+				*conn = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n == (ssize_t)sizeof(h) && h.type == RAW_TYPE_GRANT && nfds == 1)
+		return 0;
+	if (*conn >= 0)
+		close(*conn);
+	*conn = -1;
+	return n == 0 ? -ECONNRESET : -EPROTO;
+}
+
+int raw_wire_clone(int door, int *conn)
 {
 	static const uint8_t kinds[4] = { 2, 0, 0, 0 };
 	int sv[2], err;
@@ -60,21 +96,19 @@ int raw_clone(int door, int *conn)
 	*conn = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	err = raw_send_msg(door, RAW_CLONE, kinds, NULL, 0, &sv[1], 1);
+	err = raw_wire_send_msg(door, RAW_WIRE_CLONE, kinds, NULL, 0, &sv[1], 1);
 	close(sv[1]);
-	if (err) {
-		close(sv[0]);
-		return err;
-	}
-	*conn = sv[0];
-	return 0;
+	if (!err)
+		err = receive_grant(sv[0], 2000, conn);
+	close(sv[0]);
+	return err;
 }
 
-enum raw_outcome raw_await(int conn, int ms, struct raw_reply *reply)
+enum raw_outcome raw_wire_await(int conn, int ms, struct raw_reply *reply)
 {
 	static struct raw_reply scratch;
-	union { char buf[CMSG_SPACE(sizeof(int) * RAW_FDS_MAX)]; struct cmsghdr align; } ctl;
-	struct raw_header h;
+	union { char buf[CMSG_SPACE(sizeof(int) * RAW_WIRE_FDS_MAX)]; struct cmsghdr align; } ctl;
+	struct raw_wire_header h;
 	struct iovec iov[2];
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 	struct pollfd p = { .fd = conn, .events = POLLIN };
@@ -122,15 +156,15 @@ enum raw_outcome raw_await(int conn, int ms, struct raw_reply *reply)
 	return RAW_REPLY;
 }
 
-enum raw_outcome raw_call(int conn, int32_t opcode, const void *payload, size_t size, int ms,
+enum raw_outcome raw_wire_call(int conn, int32_t opcode, const void *payload, size_t size, int ms,
                           struct raw_reply *reply)
 {
-	if (raw_send_msg(conn, opcode, NULL, payload, size, NULL, 0))
+	if (raw_wire_send_msg(conn, opcode, NULL, payload, size, NULL, 0))
 		return RAW_CLOSED;
-	return raw_await(conn, ms, reply);
+	return raw_wire_await(conn, ms, reply);
 }
 
-const char *raw_outcome_text(enum raw_outcome o, const struct raw_reply *reply, char *buf,
+const char *raw_wire_outcome_text(enum raw_outcome o, const struct raw_reply *reply, char *buf,
                              size_t size)
 {
 	switch (o) {
@@ -152,7 +186,7 @@ const char *raw_outcome_text(enum raw_outcome o, const struct raw_reply *reply, 
 	return buf;
 }
 
-unsigned raw_count_fds(void)
+unsigned raw_wire_count_fds(void)
 {
 	unsigned n = 0;
 

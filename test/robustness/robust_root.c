@@ -1,10 +1,10 @@
 /*
  * Root of the robustness scenarios: serves one "Robust" object to a
- * hostile child and a well-behaved one, counts its own open fds whenever
- * the hostile child reports a finished batch, and exits 0 when both
- * children exited 0 and its fd count was back at the baseline after every
- * batch.
- *   robust_root HOSTILE_ARGS...   arguments of the hostile child (its mode)
+ * well-behaved child ("good") and, once that one's first call arrived, to
+ * a hostile one; counts its own open fds whenever the hostile child
+ * reports a finished batch, and exits 0 when both children exited 0 and
+ * its fd count was back at the baseline after every batch.
+ *   robust_root [MODE [ARG...]]   the hostile child's arguments (default: server)
  */
 #include <stdio.h>
 #include <string.h>
@@ -69,7 +69,7 @@ static int do_report(struct arbor_rpc_request *req)
 
 	memcpy(&r, req->in->payload, sizeof(r));
 	r.name[sizeof(r.name) - 1] = '\0';
-	f.now = raw_count_fds();
+	f.now = raw_wire_count_fds();
 	if (r.batch == 0)
 		baseline = f.now;
 	f.baseline = baseline;

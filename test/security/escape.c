@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,77 +31,6 @@ int escape_tcp_port;
 volatile uint64_t *escape_progress;
 
 static unsigned attempts, denied, escaped;
-
-const char *errno_name(int err)
-{
-	const char *name = err > 0 ? strerrorname_np(err) : NULL;
-	return name ? name : "unknown errno";
-}
-
-const char *signal_name(int sig)
-{
-	const char *name = sigabbrev_np(sig);
-	static char buf[16];
-
-	if (name) {
-		snprintf(buf, sizeof(buf), "SIG%s", name);
-		return buf;
-	}
-	return "unknown signal";
-}
-
-static void verdict_set(struct verdict *v, int esc, const char *fmt, va_list ap)
-{
-	v->escaped = esc;
-	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
-}
-
-void verdict_denied(struct verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verdict_set(v, 0, fmt, ap);
-	va_end(ap);
-}
-
-void verdict_escaped(struct verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	verdict_set(v, 1, fmt, ap);
-	va_end(ap);
-}
-
-void verdict_syscall(struct verdict *v, long ret, int err, const char *how)
-{
-	if (ret < 0)
-		verdict_denied(v, "%s", errno_name(err));
-	else
-		verdict_escaped(v, "%s (returned %ld)", how, ret);
-}
-
-void tally_add(struct errno_tally *t, long ret, int err)
-{
-	if (ret >= 0)
-		t->successes++;
-	else if (err > 0 && err < 4096)
-		t->count[err]++;
-}
-
-void tally_format(const struct errno_tally *t, char *buf, unsigned size)
-{
-	unsigned len = 0;
-
-	buf[0] = '\0';
-	for (int e = 1; e < 4096 && len < size; e++) {
-		if (!t->count[e])
-			continue;
-		len += (unsigned)snprintf(buf + len, size - len, "%s%s x%u", len ? ", " : "",
-		                          errno_name(e), t->count[e]);
-	}
-	if (t->successes && len < size)
-		snprintf(buf + len, size - len, "%s%u succeeded", len ? ", " : "", t->successes);
-}
 
 static void record(const char *what, const struct verdict *v)
 {
@@ -153,7 +81,7 @@ static void run_forked(const struct attempt *a)
 	fflush(stdout);
 	*escape_progress = 0;
 	if (pipe(fds) < 0) {
-		verdict_escaped(&v, "cannot run: pipe failed with %s", errno_name(errno));
+		verdict_escaped(&v, "cannot run: pipe failed with %s", verdict_errno_name(errno));
 		record(a->what, &v);
 		return;
 	}
@@ -184,10 +112,10 @@ static void run_forked(const struct attempt *a)
 	if (got < 0)
 		verdict_escaped(&v, "no verdict within %d s: the attempt hung", ATTEMPT_TIMEOUT_MS / 1000);
 	else if (WIFSIGNALED(status) && *escape_progress)
-		verdict_denied(&v, "%s after %llu MiB", signal_name(WTERMSIG(status)),
+		verdict_denied(&v, "%s after %llu MiB", verdict_signal_name(WTERMSIG(status)),
 		               (unsigned long long)(*escape_progress >> 20));
 	else if (WIFSIGNALED(status))
-		verdict_denied(&v, "%s", signal_name(WTERMSIG(status)));
+		verdict_denied(&v, "%s", verdict_signal_name(WTERMSIG(status)));
 	else
 		verdict_escaped(&v, "attempt ended with exit value %d but gave no verdict",
 		                WEXITSTATUS(status));
@@ -222,7 +150,7 @@ int main(int argc, char **argv)
 
 	escape_progress = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (escape_progress == MAP_FAILED) {
-		printf("escape suite: cannot map a shared page: %s\n", errno_name(errno));
+		printf("escape suite: cannot map a shared page: %s\n", verdict_errno_name(errno));
 		return 1;
 	}
 	run_all(escape_fs_attempts);

@@ -7,15 +7,10 @@
 #define ARBOR_TEST_SECURITY_ESCAPE_H
 
 #include <stdint.h>
+#include "verdict.h"
 
-#define ESCAPE_DETAIL_MAX 240
 #define ESCAPE_PID_SCAN   4096     /* pids guessed by the process attempts */
 #define ESCAPE_MEM_CAP    (512ull << 20)   /* a hog stops here: far past any quota */
-
-struct verdict {
-	int escaped;
-	char detail[ESCAPE_DETAIL_MAX];
-};
 
 typedef void (*attempt_fn)(struct verdict *v);
 
@@ -41,27 +36,5 @@ extern const struct attempt escape_resource_attempts[];
 /* Set by main() before any attempt runs. */
 extern int escape_tcp_port;               /* the host listener's port, 0 if none */
 extern volatile uint64_t *escape_progress; /* shared page: how far a forked hog got */
-
-/* "EPERM", "ENOENT", ...; never NULL. */
-const char *errno_name(int err);
-/* "SIGSYS", ...; never NULL. */
-const char *signal_name(int sig);
-
-void verdict_denied(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void verdict_escaped(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/*
- * The verdict of a syscall that must fail: ret < 0 is a denial named by
- * err; anything else escaped, with `how` describing the success.
- */
-void verdict_syscall(struct verdict *v, long ret, int err, const char *how);
-
-/* Counts of the errno values a scan of many targets met. */
-struct errno_tally {
-	unsigned count[4096];
-	unsigned successes;
-};
-void tally_add(struct errno_tally *t, long ret, int err);
-/* "ESRCH x4094, EPERM x1" into buf. */
-void tally_format(const struct errno_tally *t, char *buf, unsigned size);
 
 #endif

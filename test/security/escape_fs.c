@@ -22,7 +22,7 @@ static void open_must_fail(struct verdict *v, const char *path, int flags)
 		verdict_escaped(v, "%s opened", path);
 		return;
 	}
-	verdict_denied(v, "%s", errno_name(errno));
+	verdict_denied(v, "%s", verdict_errno_name(errno));
 }
 
 static void read_passwd(struct verdict *v) { open_must_fail(v, "/etc/passwd", O_RDONLY); }
@@ -36,7 +36,7 @@ static void open_devices(struct verdict *v)
 		"/dev/net/tun", "/dev/fuse", "/dev/mem", "/dev/kmsg", "/dev/tty", "/dev/console",
 		"/dev/sda", "/dev/vda", "/dev/loop-control", "/dev/ptmx",
 	};
-	char buf[ESCAPE_DETAIL_MAX] = "";
+	char buf[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0;
 
 	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -48,7 +48,7 @@ static void open_devices(struct verdict *v)
 		}
 		if (len < sizeof(buf))
 			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
-			                          errno_name(errno));
+			                          verdict_errno_name(errno));
 	}
 	verdict_denied(v, "%s", buf);
 }
@@ -56,13 +56,13 @@ static void open_devices(struct verdict *v)
 /* The root holds only dev (with null, zero, urandom): nothing of the host. */
 static void list_root(struct verdict *v)
 {
-	char names[ESCAPE_DETAIL_MAX] = "";
+	char names[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0, foreign = 0;
 	DIR *d = opendir("/");
 	struct dirent *e;
 
 	if (!d) {
-		verdict_denied(v, "opendir: %s", errno_name(errno));
+		verdict_denied(v, "opendir: %s", verdict_errno_name(errno));
 		return;
 	}
 	while ((e = readdir(d))) {
@@ -93,7 +93,7 @@ static void create_in(struct verdict *v, const char *dir)
 		verdict_escaped(v, "created %s", path);
 		return;
 	}
-	verdict_denied(v, "%s", errno_name(errno));
+	verdict_denied(v, "%s", verdict_errno_name(errno));
 }
 
 static void create_root(struct verdict *v) { create_in(v, ""); }
@@ -126,7 +126,7 @@ static void link_in_dev(struct verdict *v)
 		verdict_escaped(v, "hard link /dev/escape-hardlink created");
 		return;
 	}
-	verdict_denied(v, "symlink %s, link %s", errno_name(e1), errno_name(errno));
+	verdict_denied(v, "symlink %s, link %s", verdict_errno_name(e1), verdict_errno_name(errno));
 }
 
 /* A device node of the host's disk would be a way to every file. */
@@ -146,7 +146,7 @@ static void fill_disk(struct verdict *v)
 		".", "/", "/tmp", "/dev", "/dev/shm", "/var/tmp", "/run", "/home", "/root", "/mnt",
 	};
 	static char block[1 << 16];
-	char buf[ESCAPE_DETAIL_MAX] = "";
+	char buf[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0;
 
 	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -156,7 +156,7 @@ static void fill_disk(struct verdict *v)
 		if (fd < 0) {
 			if (len < sizeof(buf))
 				len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s %s",
-				                          len ? ", " : "", dirs[i], errno_name(errno));
+				                          len ? ", " : "", dirs[i], verdict_errno_name(errno));
 			continue;
 		}
 		/* it took a file: see how much it takes, bounded by the memory cap */
@@ -189,26 +189,26 @@ static void proc_fd_reopen(struct verdict *v)
 			return;
 		}
 	}
-	verdict_denied(v, "%s", errno_name(errno));
+	verdict_denied(v, "%s", verdict_errno_name(errno));
 }
 
 /* Another process's memory through /proc (pids guessed). */
 static void proc_pid_mem(struct verdict *v)
 {
-	struct errno_tally t = { 0 };
-	char path[64], buf[ESCAPE_DETAIL_MAX];
+	struct verdict_tally t = { 0 };
+	char path[64], buf[VERDICT_DETAIL_MAX];
 
 	for (int pid = 1; pid <= 64; pid++) {
 		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		tally_add(&t, fd, errno);
+		verdict_tally_add(&t, fd, errno);
 		if (fd >= 0) {
 			close(fd);
 			verdict_escaped(v, "%s opened", path);
 			return;
 		}
 	}
-	tally_format(&t, buf, sizeof(buf));
+	verdict_tally_format(&t, buf, sizeof(buf));
 	verdict_denied(v, "%s", buf);
 }
 
@@ -224,7 +224,7 @@ static void exec_path(struct verdict *v, const char *path)
 	}
 	execve(path, argv, envp);
 	/* still here: the exec failed */
-	verdict_denied(v, "%s", errno_name(errno));
+	verdict_denied(v, "%s", verdict_errno_name(errno));
 }
 
 static void exec_sudo(struct verdict *v) { exec_path(v, "/usr/bin/sudo"); }

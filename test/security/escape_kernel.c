@@ -38,7 +38,7 @@ static void mount_tmpfs(struct verdict *v)
 		{ NULL, "/", NULL, MS_REMOUNT | MS_BIND },
 		{ "/dev", "/dev", NULL, MS_BIND },
 	};
-	char buf[ESCAPE_DETAIL_MAX] = "";
+	char buf[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0;
 
 	for (unsigned i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
@@ -49,13 +49,13 @@ static void mount_tmpfs(struct verdict *v)
 		}
 		if (len < sizeof(buf))
 			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
-			                          errno_name(errno));
+			                          verdict_errno_name(errno));
 	}
 	if (umount2("/dev", MNT_DETACH) == 0) {
 		verdict_escaped(v, "umount of /dev succeeded");
 		return;
 	}
-	verdict_denied(v, "%s; umount %s", buf, errno_name(errno));
+	verdict_denied(v, "%s; umount %s", buf, verdict_errno_name(errno));
 }
 
 static void change_root(struct verdict *v)
@@ -70,7 +70,7 @@ static void change_root(struct verdict *v)
 		verdict_escaped(v, "pivot_root succeeded");
 		return;
 	}
-	verdict_denied(v, "chroot %s, pivot_root %s", errno_name(e1), errno_name(errno));
+	verdict_denied(v, "chroot %s, pivot_root %s", verdict_errno_name(e1), verdict_errno_name(errno));
 }
 
 static void unshare_user(struct verdict *v)
@@ -86,7 +86,7 @@ static void unshare_other(struct verdict *v)
 		{ CLONE_NEWCGROUP, "NEWCGROUP" }, { CLONE_NEWTIME, "NEWTIME" },
 		{ CLONE_FS, "FS" }, { CLONE_FILES, "FILES" }, { CLONE_SYSVSEM, "SYSVSEM" },
 	};
-	char buf[ESCAPE_DETAIL_MAX] = "";
+	char buf[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0;
 
 	for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
@@ -101,7 +101,7 @@ static void unshare_other(struct verdict *v)
 		if (len < sizeof(buf))
 			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s %s",
 			                          len ? ", " : "", f[i].name,
-			                          r == 0 ? "ok (no new namespace)" : errno_name(errno));
+			                          r == 0 ? "ok (no new namespace)" : verdict_errno_name(errno));
 	}
 	verdict_denied(v, "%s", buf);
 }
@@ -112,7 +112,7 @@ static void join_namespace(struct verdict *v)
 	static const char *const paths[] = {
 		"/proc/1/ns/mnt", "/proc/self/ns/user", "/proc/thread-self/ns/net",
 	};
-	char buf[ESCAPE_DETAIL_MAX] = "";
+	char buf[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0;
 
 	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -126,7 +126,7 @@ static void join_namespace(struct verdict *v)
 			}
 		}
 	}
-	len = (unsigned)snprintf(buf, sizeof(buf), "ns files %s", errno_name(errno));
+	len = (unsigned)snprintf(buf, sizeof(buf), "ns files %s", verdict_errno_name(errno));
 	for (int fd = 0; fd <= 3; fd++) {
 		if (setns(fd, 0) == 0) {
 			verdict_escaped(v, "setns(%d) succeeded", fd);
@@ -134,7 +134,7 @@ static void join_namespace(struct verdict *v)
 		}
 		if (len < sizeof(buf))
 			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, ", setns(%d) %s", fd,
-			                          errno_name(errno));
+			                          verdict_errno_name(errno));
 	}
 	verdict_denied(v, "%s", buf);
 }
@@ -151,7 +151,7 @@ static void clone_flags(struct verdict *v, unsigned long flags, const char *name
 		verdict_escaped(v, "clone(%s) created pid %ld", name, r);
 		return;
 	}
-	verdict_denied(v, "%s", errno_name(errno));
+	verdict_denied(v, "%s", verdict_errno_name(errno));
 }
 
 static void clone_newns(struct verdict *v) { clone_flags(v, CLONE_NEWNS, "CLONE_NEWNS"); }
@@ -173,7 +173,7 @@ static void clone3_newuser(struct verdict *v)
 		verdict_escaped(v, "clone3(CLONE_NEWUSER|CLONE_NEWNS) created pid %ld", r);
 		return;
 	}
-	verdict_denied(v, "%s", errno_name(errno));
+	verdict_denied(v, "%s", verdict_errno_name(errno));
 }
 
 static void keyrings(struct verdict *v)
@@ -189,7 +189,7 @@ static void keyrings(struct verdict *v)
 		verdict_escaped(v, "keyctl joined session keyring %ld", r);
 		return;
 	}
-	verdict_denied(v, "add_key %s, keyctl %s", errno_name(e1), errno_name(errno));
+	verdict_denied(v, "add_key %s, keyctl %s", verdict_errno_name(e1), verdict_errno_name(errno));
 }
 
 static void bpf_map(struct verdict *v)
@@ -231,7 +231,7 @@ static void user_fault_fd(struct verdict *v)
 		verdict_escaped(v, "userfaultfd(UFFD_USER_MODE_ONLY) created");
 		return;
 	}
-	verdict_denied(v, "%s, user-mode-only %s", errno_name(e1), errno_name(errno));
+	verdict_denied(v, "%s, user-mode-only %s", verdict_errno_name(e1), verdict_errno_name(errno));
 }
 
 static void io_uring(struct verdict *v)
@@ -249,7 +249,7 @@ static void read_implies_exec(struct verdict *v)
 {
 	int r = personality(READ_IMPLIES_EXEC);
 	if (r < 0) {
-		verdict_denied(v, "%s", errno_name(errno));
+		verdict_denied(v, "%s", verdict_errno_name(errno));
 		return;
 	}
 	int now = personality(0xffffffff);
@@ -262,7 +262,7 @@ static void read_implies_exec(struct verdict *v)
 /* Type into a terminal: fds 0-2 are no ttys, and high bits must not slip past the filter. */
 static void tiocsti(struct verdict *v)
 {
-	char c = '#', buf[ESCAPE_DETAIL_MAX] = "";
+	char c = '#', buf[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0;
 
 	for (int fd = 0; fd <= 2; fd++) {
@@ -276,7 +276,7 @@ static void tiocsti(struct verdict *v)
 		}
 		if (len < sizeof(buf))
 			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%sfd %d %s/%s",
-			                          len ? ", " : "", fd, errno_name(e1), errno_name(e2));
+			                          len ? ", " : "", fd, verdict_errno_name(e1), verdict_errno_name(e2));
 	}
 	verdict_denied(v, "%s", buf);
 }
@@ -292,7 +292,7 @@ static void io_ports(struct verdict *v)
 		verdict_escaped(v, "ioperm(0x60) succeeded");
 		return;
 	}
-	verdict_denied(v, "iopl %s, ioperm %s", errno_name(e1), errno_name(errno));
+	verdict_denied(v, "iopl %s, ioperm %s", verdict_errno_name(e1), verdict_errno_name(errno));
 }
 
 static void kernel_modules(struct verdict *v)
@@ -306,8 +306,8 @@ static void kernel_modules(struct verdict *v)
 	if (r == 0 || r2 == 0 || r3 == 0)
 		verdict_escaped(v, "a module or kexec call succeeded");
 	else
-		verdict_denied(v, "init_module %s, finit_module %s, kexec_load %s", errno_name(e1),
-		               errno_name(e2), errno_name(errno));
+		verdict_denied(v, "init_module %s, finit_module %s, kexec_load %s", verdict_errno_name(e1),
+		               verdict_errno_name(e2), verdict_errno_name(errno));
 }
 
 static void host_admin(struct verdict *v)
@@ -336,7 +336,7 @@ static void host_admin(struct verdict *v)
 		return;
 	}
 	verdict_denied(v, "sethostname %s, clock_settime %s, syslog %s, reboot %s",
-	               errno_name(e1), errno_name(e2), errno_name(e3), errno_name(errno));
+	               verdict_errno_name(e1), verdict_errno_name(e2), verdict_errno_name(e3), verdict_errno_name(errno));
 }
 
 static void become_root(struct verdict *v)
@@ -350,7 +350,7 @@ static void become_root(struct verdict *v)
 		verdict_escaped(v, "setresgid(0) succeeded");
 		return;
 	}
-	verdict_denied(v, "setresuid %s, setresgid %s", errno_name(e1), errno_name(errno));
+	verdict_denied(v, "setresuid %s, setresgid %s", verdict_errno_name(e1), verdict_errno_name(errno));
 }
 
 const struct attempt escape_kernel_attempts[] = {

@@ -46,7 +46,7 @@ static void tcp_connect(struct verdict *v, const char *ip, int port)
 	inet_pton(AF_INET, ip, &sa.sin_addr);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		verdict_denied(v, "socket: %s", errno_name(errno));
+		verdict_denied(v, "socket: %s", verdict_errno_name(errno));
 		return;
 	}
 	err = connect_within(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -54,7 +54,7 @@ static void tcp_connect(struct verdict *v, const char *ip, int port)
 	if (!err)
 		verdict_escaped(v, "connected to %s:%d", ip, port);
 	else
-		verdict_denied(v, "socket allowed, connect: %s", errno_name(err));
+		verdict_denied(v, "socket allowed, connect: %s", verdict_errno_name(err));
 }
 
 static void host_listener(struct verdict *v)
@@ -74,7 +74,7 @@ static void udp_outside(struct verdict *v)
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0) {
-		verdict_denied(v, "socket: %s", errno_name(errno));
+		verdict_denied(v, "socket: %s", verdict_errno_name(errno));
 		return;
 	}
 	inet_pton(AF_INET, "8.8.8.8", &sa.sin_addr);
@@ -84,7 +84,7 @@ static void udp_outside(struct verdict *v)
 	if (n == 1)
 		verdict_escaped(v, "a UDP datagram to 8.8.8.8:53 was sent");
 	else
-		verdict_denied(v, "socket allowed, sendto: %s", errno_name(err));
+		verdict_denied(v, "socket allowed, sendto: %s", verdict_errno_name(err));
 }
 
 static void open_socket(struct verdict *v, int domain, int type, int proto, const char *what)
@@ -123,7 +123,7 @@ static void unix_sockets(struct verdict *v)
 		"/run/dbus/system_bus_socket", "/var/run/docker.sock", "/tmp/.X11-unix/X0",
 		"@/tmp/.X11-unix/X0", "@arbor", "@arbor-core",
 	};
-	char buf[ESCAPE_DETAIL_MAX] = "";
+	char buf[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0;
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -131,7 +131,7 @@ static void unix_sockets(struct verdict *v)
 		socklen_t salen;
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
-			verdict_denied(v, "socket(AF_UNIX): %s", errno_name(errno));
+			verdict_denied(v, "socket(AF_UNIX): %s", verdict_errno_name(errno));
 			return;
 		}
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", names[i]);
@@ -147,7 +147,7 @@ static void unix_sockets(struct verdict *v)
 		}
 		if (len < sizeof(buf))
 			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
-			                          errno_name(err));
+			                          verdict_errno_name(err));
 	}
 	verdict_denied(v, "socket allowed, connect: %s", buf);
 }

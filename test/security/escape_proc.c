@@ -26,14 +26,14 @@ static pid_t suite_pid(void)
 
 static void ptrace_scan(struct verdict *v)
 {
-	struct errno_tally t = { 0 };
-	char buf[ESCAPE_DETAIL_MAX];
+	struct verdict_tally t = { 0 };
+	char buf[VERDICT_DETAIL_MAX];
 
 	for (pid_t pid = 1; pid <= ESCAPE_PID_SCAN; pid++) {
 		if (pid == getpid())
 			continue;
 		long r = ptrace(PTRACE_ATTACH, pid, NULL, NULL);
-		tally_add(&t, r, errno);
+		verdict_tally_add(&t, r, errno);
 		if (r == 0) {
 			waitpid(pid, NULL, __WALL);
 			ptrace(PTRACE_DETACH, pid, NULL, NULL);
@@ -41,7 +41,7 @@ static void ptrace_scan(struct verdict *v)
 			return;
 		}
 	}
-	tally_format(&t, buf, sizeof(buf));
+	verdict_tally_format(&t, buf, sizeof(buf));
 	verdict_denied(v, "%s", buf);
 }
 
@@ -55,13 +55,13 @@ static void ptrace_parent(struct verdict *v)
 		verdict_escaped(v, "PTRACE_SEIZE of pid %d succeeded", (int)target);
 		return;
 	}
-	verdict_denied(v, "pid %d: %s", (int)target, errno_name(errno));
+	verdict_denied(v, "pid %d: %s", (int)target, verdict_errno_name(errno));
 }
 
 static void vm_read_scan(struct verdict *v)
 {
-	struct errno_tally t = { 0 };
-	char buf[ESCAPE_DETAIL_MAX], byte;
+	struct verdict_tally t = { 0 };
+	char buf[VERDICT_DETAIL_MAX], byte;
 
 	for (pid_t pid = 1; pid <= ESCAPE_PID_SCAN; pid++) {
 		if (pid == getpid())
@@ -69,31 +69,31 @@ static void vm_read_scan(struct verdict *v)
 		struct iovec local = { .iov_base = &byte, .iov_len = 1 };
 		struct iovec remote = { .iov_base = (void *)&probe_byte, .iov_len = 1 };
 		ssize_t r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		tally_add(&t, r, errno);
+		verdict_tally_add(&t, r, errno);
 		if (r == 1) {
 			verdict_escaped(v, "read the memory of pid %d", (int)pid);
 			return;
 		}
 	}
-	tally_format(&t, buf, sizeof(buf));
+	verdict_tally_format(&t, buf, sizeof(buf));
 	verdict_denied(v, "%s", buf);
 }
 
 /* pidfd_open on guessed pids, then pidfd_getfd of their fd 3 (a parent capability). */
 static void pidfd_scan(struct verdict *v)
 {
-	struct errno_tally t = { 0 }, g = { 0 };
-	char buf[ESCAPE_DETAIL_MAX / 2], gbuf[ESCAPE_DETAIL_MAX / 2];
+	struct verdict_tally t = { 0 }, g = { 0 };
+	char buf[VERDICT_DETAIL_MAX / 2], gbuf[VERDICT_DETAIL_MAX / 2];
 
 	for (pid_t pid = 1; pid <= ESCAPE_PID_SCAN; pid++) {
 		if (pid == getpid())
 			continue;
 		long pfd = syscall(SYS_pidfd_open, pid, 0);
-		tally_add(&t, pfd, errno);
+		verdict_tally_add(&t, pfd, errno);
 		if (pfd < 0)
 			continue;
 		long fd = syscall(SYS_pidfd_getfd, (int)pfd, 3, 0);
-		tally_add(&g, fd, errno);
+		verdict_tally_add(&g, fd, errno);
 		close((int)pfd);
 		if (fd >= 0) {
 			close((int)fd);
@@ -101,8 +101,8 @@ static void pidfd_scan(struct verdict *v)
 			return;
 		}
 	}
-	tally_format(&t, buf, sizeof(buf));
-	tally_format(&g, gbuf, sizeof(gbuf));
+	verdict_tally_format(&t, buf, sizeof(buf));
+	verdict_tally_format(&g, gbuf, sizeof(gbuf));
 	verdict_denied(v, "pidfd_open: %s; pidfd_getfd: %s", buf,
 	               gbuf[0] ? gbuf : "never reached");
 }
@@ -110,7 +110,7 @@ static void pidfd_scan(struct verdict *v)
 /* Which pids answer kill(pid, 0): only the suite and this child may. */
 static void visible_pids(struct verdict *v)
 {
-	char list[ESCAPE_DETAIL_MAX] = "";
+	char list[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0, foreign = 0;
 	pid_t self = getpid(), suite = suite_pid();
 
@@ -140,7 +140,7 @@ static void kill_all(struct verdict *v)
 	int r = kill(-1, sig);
 
 	if (r < 0)
-		verdict_denied(v, "%s", errno_name(errno));
+		verdict_denied(v, "%s", verdict_errno_name(errno));
 	else
 		verdict_denied(v, "kill(-1, %s) returned 0: only this component's own processes "
 		               "are in reach (siblings are checked by the scenario)",
@@ -154,7 +154,7 @@ static void kill_init(struct verdict *v)
 	int r = kill(1, sig);
 
 	if (r < 0)
-		verdict_denied(v, "%s", errno_name(errno));
+		verdict_denied(v, "%s", verdict_errno_name(errno));
 	else if (kill(suite_pid(), 0) == 0)
 		verdict_denied(v, "returned 0, but pid 1 is this component's own init and survived");
 	else

@@ -45,7 +45,7 @@ static void fork_bomb(struct verdict *v)
 	if (!err)
 		verdict_escaped(v, "%u processes forked without hitting a limit", n);
 	else
-		verdict_denied(v, "%s after %u processes, all killed again", errno_name(err), n);
+		verdict_denied(v, "%s after %u processes, all killed again", verdict_errno_name(err), n);
 }
 
 static void *sleeper(void *arg)
@@ -75,7 +75,7 @@ static void thread_bomb(struct verdict *v)
 	if (!err)
 		verdict_escaped(v, "%u threads created without hitting a limit", n);
 	else
-		verdict_denied(v, "%s after %u threads", errno_name(err), n);
+		verdict_denied(v, "%s after %u threads", verdict_errno_name(err), n);
 }
 
 /* malloc and touch 1 MiB at a time until malloc fails or the kernel kills us. */
@@ -104,7 +104,7 @@ static void map_huge(struct verdict *v)
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED) {
-		verdict_denied(v, "%s", errno_name(errno));
+		verdict_denied(v, "%s", verdict_errno_name(errno));
 		return;
 	}
 	munmap(p, size);
@@ -119,7 +119,7 @@ static void map_noreserve_touch(struct verdict *v)
 	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED) {
-		verdict_denied(v, "%s", errno_name(errno));
+		verdict_denied(v, "%s", verdict_errno_name(errno));
 		return;
 	}
 	for (uint64_t off = 0; off < ESCAPE_MEM_CAP; off += 4096) {
@@ -139,7 +139,7 @@ static void lock_memory(struct verdict *v)
 	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED) {
-		verdict_denied(v, "mmap %s", errno_name(errno));
+		verdict_denied(v, "mmap %s", verdict_errno_name(errno));
 		return;
 	}
 	if (mlock(p, size) == 0) {
@@ -151,7 +151,7 @@ static void lock_memory(struct verdict *v)
 		verdict_escaped(v, "mlockall succeeded with 256 MiB mapped");
 		return;
 	}
-	verdict_denied(v, "mlock %s, mlockall %s", errno_name(e1), errno_name(errno));
+	verdict_denied(v, "mlock %s, mlockall %s", verdict_errno_name(e1), verdict_errno_name(errno));
 }
 
 const struct attempt escape_resource_attempts[] = {

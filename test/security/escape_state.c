@@ -20,7 +20,7 @@
 /* Must run before the suite opens anything: exactly 0, 1, 2 and the parent cap 3. */
 static void inherited_fds(struct verdict *v)
 {
-	char list[ESCAPE_DETAIL_MAX] = "";
+	char list[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0, extra = 0;
 
 	for (int fd = 0; fd < FD_SCAN; fd++) {
@@ -45,7 +45,7 @@ static void fd3_is_socket(struct verdict *v)
 	struct stat st;
 
 	if (fstat(3, &st) < 0)
-		verdict_escaped(v, "fstat(3) failed with %s", errno_name(errno));
+		verdict_escaped(v, "fstat(3) failed with %s", verdict_errno_name(errno));
 	else if (!S_ISSOCK(st.st_mode))
 		verdict_escaped(v, "fd 3 is not a socket (mode 0%o)", st.st_mode);
 	else
@@ -59,7 +59,7 @@ static void no_new_privs(struct verdict *v)
 	if (r == 1)
 		verdict_denied(v, "no_new_privs=1");
 	else if (r < 0)
-		verdict_escaped(v, "PR_GET_NO_NEW_PRIVS failed with %s", errno_name(errno));
+		verdict_escaped(v, "PR_GET_NO_NEW_PRIVS failed with %s", verdict_errno_name(errno));
 	else
 		verdict_escaped(v, "no_new_privs=%d", r);
 }
@@ -71,7 +71,7 @@ static void seccomp_mode(struct verdict *v)
 	if (r == 2)
 		verdict_denied(v, "seccomp mode 2 (filter)");
 	else if (r < 0)
-		verdict_escaped(v, "PR_GET_SECCOMP failed with %s", errno_name(errno));
+		verdict_escaped(v, "PR_GET_SECCOMP failed with %s", verdict_errno_name(errno));
 	else
 		verdict_escaped(v, "seccomp mode %d: no filter", r);
 }
@@ -86,7 +86,7 @@ static void privileges(struct verdict *v)
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capget, &hdr, data) < 0) {
 		if (uid && euid)
-			verdict_denied(v, "uid %u, capget %s", (unsigned)uid, errno_name(errno));
+			verdict_denied(v, "uid %u, capget %s", (unsigned)uid, verdict_errno_name(errno));
 		else
 			verdict_escaped(v, "uid %u euid %u", (unsigned)uid, (unsigned)euid);
 		return;
@@ -105,7 +105,7 @@ static void host_name(struct verdict *v)
 	struct utsname u;
 
 	if (uname(&u) < 0)
-		verdict_denied(v, "uname: %s", errno_name(errno));
+		verdict_denied(v, "uname: %s", verdict_errno_name(errno));
 	else if (strcmp(u.nodename, "arbor"))
 		verdict_escaped(v, "nodename is \"%s\", not \"arbor\"", u.nodename);
 	else
@@ -119,7 +119,7 @@ static void read_info_files(struct verdict *v)
 		"/proc/meminfo", "/proc/cpuinfo", "/proc/1/cmdline", "/sys/class/net",
 		"/sys/kernel", "/etc/hostname", "/etc/machine-id", "/proc/self/mountinfo",
 	};
-	char buf[ESCAPE_DETAIL_MAX] = "";
+	char buf[VERDICT_DETAIL_MAX] = "";
 	unsigned len = 0;
 
 	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -131,7 +131,7 @@ static void read_info_files(struct verdict *v)
 		}
 		if (len < sizeof(buf))
 			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
-			                          errno_name(errno));
+			                          verdict_errno_name(errno));
 	}
 	verdict_denied(v, "%s", buf);
 }

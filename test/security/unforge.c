@@ -65,7 +65,7 @@ struct scan {
 	unsigned nforeign;
 };
 
-/* A socket this process made itself (a private connection) has itself as peer. */
+/* A socket pair this process made itself has itself as peer. */
 static int made_here(int fd)
 {
 	struct ucred cred;
@@ -104,17 +104,17 @@ static void forge_through(int fd)
 	int conn, err;
 	enum raw_outcome via_clone = RAW_ERROR, direct;
 
-	err = raw_clone(fd, &conn);
+	err = raw_wire_clone(fd, &conn);
 	if (!err) {
-		via_clone = raw_call(conn, ARBOR_LOG_WRITE, forged_text, sizeof(forged_text) - 1,
+		via_clone = raw_wire_call(conn, ARBOR_LOG_WRITE, forged_text, sizeof(forged_text) - 1,
 		                     WAIT_MS, &reply);
 		close(conn);
 	}
-	raw_outcome_text(via_clone, &reply, a, sizeof(a));
-	err = raw_send_msg(fd, ARBOR_LOG_WRITE, no_kinds, forged_text, sizeof(forged_text) - 1,
+	raw_wire_outcome_text(via_clone, &reply, a, sizeof(a));
+	err = raw_wire_send_msg(fd, ARBOR_LOG_WRITE, no_kinds, forged_text, sizeof(forged_text) - 1,
 	                   NULL, 0);
-	direct = err ? RAW_ERROR : raw_await(fd, WAIT_MS, &reply);
-	raw_outcome_text(direct, &reply, b, sizeof(b));
+	direct = err ? RAW_ERROR : raw_wire_await(fd, WAIT_MS, &reply);
+	raw_wire_outcome_text(direct, &reply, b, sizeof(b));
 	result(via_clone == RAW_REPLY || direct == RAW_REPLY,
 	       "(a) foreign socket fd %d: as a door: %s; as a connection: %s", fd, a, b);
 }
@@ -189,11 +189,11 @@ static void guess_opcodes(struct arbor_cap *cap, const char *name, uint32_t firs
 	}
 	/* the highest ones, which lib/base will not send: raw */
 	int conn;
-	if (!raw_clone(arbor_cap_fd(cap), &conn)) {
+	if (!raw_wire_clone(arbor_cap_fd(cap), &conn)) {
 		int32_t words[] = { -1, -2, INT32_MIN + 1, INT32_MAX };
 		for (unsigned i = 0; i < ARRAY_SIZE(words); i++) {
 			struct raw_reply r;
-			enum raw_outcome o = raw_call(conn, words[i], forged_text, sizeof(forged_text) - 1,
+			enum raw_outcome o = raw_wire_call(conn, words[i], forged_text, sizeof(forged_text) - 1,
 			                              WAIT_MS, &r);
 			if (o == RAW_REPLY && r.status == ARBOR_E_UNKNOWN_OPCODE)
 				unknown++;
@@ -214,12 +214,12 @@ static void parent_as_log(struct arbor_cap *parent)
 	int conn;
 	enum raw_outcome o = RAW_ERROR;
 
-	if (!raw_clone(arbor_cap_fd(parent), &conn)) {
-		o = raw_call(conn, ARBOR_LOG_WRITE, forged_text, sizeof(forged_text) - 1, WAIT_MS, &r);
+	if (!raw_wire_clone(arbor_cap_fd(parent), &conn)) {
+		o = raw_wire_call(conn, ARBOR_LOG_WRITE, forged_text, sizeof(forged_text) - 1, WAIT_MS, &r);
 		close(conn);
 	}
 	result(o == RAW_REPLY && r.status >= 0, "(b) the parent capability used as a LOG session: %s",
-	       raw_outcome_text(o, &r, text, sizeof(text)));
+	       raw_wire_outcome_text(o, &r, text, sizeof(text)));
 }
 
 /* ---- (c) sockets by name ---- */
@@ -328,6 +328,10 @@ void component_construct(struct arbor_env *env)
 	known[nknown++] = arbor_cap_fd(log);
 	if (pd)
 		known[nknown++] = arbor_cap_fd(pd);
+	/* our private connections were made by the servers: close them, keep the caps */
+	arbor_cap_trim(env->parent);
+	arbor_cap_trim(log);
+	arbor_cap_trim(pd);
 	scan_and_forge("with its sessions open", known, nknown);
 
 	guess_session_ids(env->parent);
@@ -338,6 +342,9 @@ void component_construct(struct arbor_env *env)
 	sibling_fds();
 	sibling_ptrace();
 	impersonate();
+	arbor_cap_trim(env->parent);
+	arbor_cap_trim(log);
+	arbor_cap_trim(pd);
 	scan_and_forge("after all attempts", known, nknown);
 
 	arbor_log("unforge: %u attempts, %u reached an object it was not given", attempts, reached);
