@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /*
@@ -142,3 +144,47 @@ int mounts_enter_root(bool host_libs, const char **step)
 		return fail(step, "remount root read-only");
 	return 0;
 }
+
+int mounts_enter(int ns_fd, int cwd_fd)
+{
+	if (setns(ns_fd, CLONE_NEWNS) < 0)
+		return -errno;
+	/* entering a mount namespace moves the working directory to its root */
+	if (cwd_fd >= 0 && fchdir(cwd_fd) < 0)
+		return -errno;
+	return 0;
+}
+
+int mounts_make_template(const char **step)
+{
+	int self, cwd, tpl = -1, err;
+
+	*step = "open mount namespace";
+	self = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (self < 0 || cwd < 0) {
+		err = -errno;
+		goto out;
+	}
+	*step = "unshare mount namespace";
+	if (unshare(CLONE_NEWNS) < 0) {
+		err = -errno;
+		goto out;
+	}
+	tpl = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	err = tpl < 0 ? -errno : mounts_enter_root(false, step);
+	if (mounts_enter(self, cwd) < 0) {
+		/* cannot happen for root with valid fds; core must not stay in the template */
+		*step = "return to core's mount namespace";
+		_exit(126);
+	}
+out:
+	if (err && tpl >= 0)
+		close(tpl);
+	if (self >= 0)
+		close(self);
+	if (cwd >= 0)
+		close(cwd);
+	return err ? err : tpl;
+}
+

@@ -17,4 +17,18 @@
  */
 int mounts_enter_root(bool host_libs, const char **step);
 
+/*
+ * Build the component root once, in a mount namespace of its own, and
+ * return core to its namespace and working directory. A root core enters
+ * the template just for each clone, so a component's mount namespace is a
+ * copy of four mounts instead of the host's whole tree, and it has nothing
+ * to mount, pivot or detach. Returns an fd of the template namespace, or a
+ * negative errno with *step naming what failed (core is back in its
+ * namespace either way). Root only; the process must be single-threaded.
+ */
+int mounts_make_template(const char **step);
+
+/* Enter the template (or, with restore, core's namespace and directory again). */
+int mounts_enter(int ns_fd, int cwd_fd);
+
 #endif

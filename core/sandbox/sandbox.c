@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mounts.h"
 #include "sandbox_child.h"
 #include "seccomp_policy.h"
 #include "tracer.h"
@@ -128,16 +129,57 @@ static void close_netns(struct sandbox_host *h)
 }
 
 /*
- * Clone the child, in the shared empty network namespace when there is one.
- * Returns its pid or a negative errno; 0 in the child.
+ * A root core builds the component root once (mounts_make_template()); a
+ * child cloned from inside it copies four mounts and mounts nothing itself.
  */
-static pid_t clone_child(struct sandbox_host *h, int *pidfd, const char **step)
+static void make_root_template(struct sandbox_host *h)
+{
+	const char *step;
+
+	h->mntns_core = h->cwd_core = h->mntns_template = -1;
+	if (!h->privileged)
+		return;
+	h->mntns_core = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	h->cwd_core = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (h->mntns_core >= 0 && h->cwd_core >= 0) {
+		int tpl = mounts_make_template(&step);
+		if (tpl >= 0) {
+			h->mntns_template = tpl;
+			return;
+		}
+	}
+	if (h->mntns_core >= 0)
+		close(h->mntns_core);
+	if (h->cwd_core >= 0)
+		close(h->cwd_core);
+	h->mntns_core = h->cwd_core = -1;
+}
+
+static void close_root_template(struct sandbox_host *h)
+{
+	if (h->mntns_template >= 0) {
+		close(h->mntns_template);
+		close(h->mntns_core);
+		close(h->cwd_core);
+	}
+	h->mntns_core = h->cwd_core = h->mntns_template = -1;
+}
+
+/*
+ * Clone the child, in the shared empty network namespace and from the root
+ * template when there are those. Returns its pid or a negative errno; 0 in
+ * the child, with *templated telling whether its root is built already.
+ */
+static pid_t clone_child(struct sandbox_host *h, bool host_libs, int *pidfd, bool *templated,
+                         const char **step)
 {
 	unsigned long flags = SANDBOX_CLONE_FLAGS;
 	bool shared = h->netns_empty >= 0 && setns(h->netns_empty, CLONE_NEWNET) == 0;
 	pid_t pid;
 	int err;
 
+	/* a dynamically linked binary (sanitizer builds) needs library binds of its own */
+	*templated = !host_libs && h->mntns_template >= 0 && mounts_enter(h->mntns_template, -1) == 0;
 	if (!shared)
 		flags |= CLONE_NEWNET;
 	pid = clone_sandboxed(flags, pidfd);
@@ -147,6 +189,8 @@ static pid_t clone_child(struct sandbox_host *h, int *pidfd, const char **step)
 	*step = "clone";
 	if (shared)
 		(void)setns(h->netns_core, CLONE_NEWNET);   /* see make_empty_netns() */
+	if (*templated && mounts_enter(h->mntns_core, h->cwd_core) < 0)
+		_exit(126);   /* core must not stay in the template: cannot happen for root */
 	return err ? err : pid;
 }
 
@@ -156,6 +200,7 @@ int sandbox_host_init(struct sandbox_host *h, char *why, size_t why_size)
 
 	memset(h, 0, sizeof *h);
 	h->netns_core = h->netns_empty = -1;
+	h->mntns_core = h->cwd_core = h->mntns_template = -1;
 	if (why_size)
 		why[0] = '\0';
 	h->privileged = geteuid() == 0;
@@ -173,6 +218,14 @@ int sandbox_host_init(struct sandbox_host *h, char *why, size_t why_size)
 		return err;
 	}
 	make_empty_netns(h);
+	make_root_template(h);
+	/* ignored signals survive exec: the child resets just those */
+	sigemptyset(&h->ignored);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			sigaddset(&h->ignored, sig);
+	}
 	cgroup_host_init(&h->cg, why, why_size);
 	return 0;
 }
@@ -182,6 +235,7 @@ void sandbox_host_fini(struct sandbox_host *h)
 	cgroup_host_fini(&h->cg);
 	seccomp_policy_free(&h->filter);
 	close_netns(h);
+	close_root_template(h);
 }
 
 /*
@@ -277,6 +331,7 @@ static void prepare_child(struct sandbox_host *h, const struct sandbox_spec *spe
 	a->gid = SANDBOX_GID;
 	a->drop_groups = h->privileged;
 	a->host_libs = host_libs;
+	a->ignored = &h->ignored;
 	/*
 	 * RLIMIT_AS stops a 1 TiB mmap long before the cgroup would notice.
 	 * Sanitizer runtimes reserve terabytes of shadow, so they go without.
@@ -331,7 +386,7 @@ int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
 	/* Core's signal handlers must never run in the child's copy of core. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = clone_child(h, &out->pidfd, &step);
+	pid = clone_child(h, a.host_libs, &out->pidfd, &a.root_built, &step);
 	if (pid == 0)
 		sandbox_child_run(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

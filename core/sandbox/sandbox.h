@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -34,6 +35,10 @@ struct sandbox_host {
 	bool privileged;           /* core runs as root: ids from the range, groups are dropped */
 	int netns_core;            /* core's network namespace, or -1 */
 	int netns_empty;           /* the shared empty one components start in, or -1 */
+	int mntns_core;            /* core's mount namespace and working directory, or -1 */
+	int cwd_core;
+	int mntns_template;        /* the prebuilt component root (root core), or -1 */
+	sigset_t ignored;          /* signals core ignores: the child resets them */
 };
 
 /* What to run and with which quotas. Nothing in it is taken over by the spawn. */

@@ -207,19 +207,19 @@ static int drop_capabilities(const char **step)
 	return 0;
 }
 
-/* Handlers are reset by exec, but ignored signals and the mask are inherited. */
-static int reset_signals(const char **step)
+/*
+ * Handlers are reset by exec, but ignored signals and the mask are
+ * inherited: reset what core ignores (the host recorded which) and unblock.
+ */
+static int reset_signals(const sigset_t *ignored, const char **step)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
 	int sig;
 
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		/* Fails only for the signals libc reserves; nothing to reset there. */
-		sigaction(sig, &sa, NULL);
-	}
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(ignored, sig) == 1)
+			sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	*step = "sigprocmask";
 	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
@@ -244,7 +244,8 @@ _Noreturn void sandbox_child_run(const struct sandbox_child_args *a)
 	err = switch_ids(a, &step);
 	if (err)
 		child_fail(status, step, err);
-	err = mounts_enter_root(a->host_libs, &step);
+	if (!a->root_built)
+		err = mounts_enter_root(a->host_libs, &step);
 	if (err)
 		child_fail(status, step, err);
 	if (sethostname("arbor", 5) < 0)
@@ -261,7 +262,7 @@ _Noreturn void sandbox_child_run(const struct sandbox_child_args *a)
 	status = FD_STATUS;
 	err = set_limits(a, &step);
 	if (!err)
-		err = reset_signals(&step);
+		err = reset_signals(a->ignored, &step);
 	if (err)
 		child_fail(status, step, err);
 

@@ -7,6 +7,7 @@
 
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -24,6 +25,8 @@ struct sandbox_child_args {
 	gid_t gid;
 	bool drop_groups;    /* setgroups(0, NULL): only when setgroups was not denied */
 	bool host_libs;      /* dynamically linked binary: bind the host's libraries */
+	bool root_built;     /* cloned from the root template: nothing to mount */
+	const sigset_t *ignored; /* signals core ignores, to reset to their defaults */
 	uint64_t as_limit;   /* RLIMIT_AS, 0: leave it */
 	unsigned nproc;      /* RLIMIT_NPROC, 0: leave it */
 };
