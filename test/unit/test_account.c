@@ -6,30 +6,8 @@
 #include <arbor/error.h>
 
 #include "account.h"
+#include "tap.h"
 
-static int tests, failed;
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-static void is_err(int got, int want, const char *what)
-{
-	ok(got == want, "%s", what);
-	if (got != want)
-		printf("# got %d (%s), want %d (%s)\n", got, arbor_strerror(got), want,
-		       arbor_strerror(want));
-}
 
 static int quota_is(const struct account *a, uint64_t ram, uint64_t caps)
 {
@@ -218,6 +196,5 @@ int main(void)
 	test_transfer();
 	test_charge();
 	test_dissolve();
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }

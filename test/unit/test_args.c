@@ -7,30 +7,8 @@
 
 #include <arbor/args.h>
 #include <arbor/error.h>
+#include "tap.h"
 
-static int tests, failed;
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-static void is_err(int got, int want, const char *what)
-{
-	ok(got == want, "%s", what);
-	if (got != want)
-		printf("# got %d (%s), want %d (%s)\n", got, arbor_strerror(got), want,
-		       arbor_strerror(want));
-}
 
 static void is_str(const char *args, const char *key, const char *want, const char *what)
 {
@@ -324,6 +302,5 @@ int main(void)
 	test_set();
 	test_set_random();
 	test_labels();
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }

@@ -16,6 +16,7 @@
 #include <arbor/error.h>
 #include <arbor/packet_stream.h>
 #include <arbor/signal.h>
+#include "tap.h"
 
 /* The shared layout documented at the top of packet_stream.c. */
 #define L_SUBMIT_HEAD 64
@@ -24,30 +25,6 @@
 #define L_ACK_TAIL    256
 #define L_RINGS       320
 
-static int tests, failed;
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static void is_err(int got, int want, const char *what)
-{
-	ok(got == want, "%s", what);
-	if (got != want)
-		printf("# got %d (%s), want %d (%s)\n", got, arbor_strerror(got), want,
-		       arbor_strerror(want));
-}
 
 /*
  * Stand-in for lib/base's signal submission: the caps are fake pointers
@@ -987,6 +964,5 @@ int main(void)
 	test_allocator();
 	test_stress_threads();
 	test_two_processes();
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }
