@@ -21,6 +21,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN_TIMEOUT_S = 600
@@ -157,6 +158,10 @@ def run_benchmark(build, bench, reps, scale):
         if rep % 2:
             order.reverse()
         for side, argv in order:
+            # A program's namespaces, cgroups and sockets are torn down by the
+            # kernel after it exits; let that finish before the next program
+            # is measured, or one side pays for the other's cleanup.
+            time.sleep(SETTLE_S)
             if side == "arbor":
                 if available:
                     arbor_samples.append(run_program(build, argv, n, bench.hook))
@@ -193,6 +198,9 @@ def run_benchmark(build, bench, reps, scale):
                          met=fig.met(value, ratio), status="ok")
         entries.append(entry)
     return entries
+
+
+SETTLE_S = 1.0
 
 
 def fmt(x):

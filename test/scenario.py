@@ -190,6 +190,22 @@ def main():
     print("+ " + " ".join(shlex.quote(c) for c in cmd), flush=True)
 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        return watch(scn, proc, listener)
+    finally:
+        # whatever went wrong here, core must not outlive the runner
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if listener:
+            listener.close()
+
+
+def watch(scn, proc, listener):
+    """Follow core's log until it ends; check the scenario's expectations."""
     deadline = time.monotonic() + scn["timeout"]
     steps = scn["steps"]
     groups = {}
