@@ -157,16 +157,16 @@ void process_fini(void);
 /* ---- parent_service.c: core as the root component's parent ---- */
 
 /* Start the root component from ROM module binary. Returns 0 or a negative errno. */
-int parent_start_root(const char *name, const char *binary, char *const *argv,
+int parent_service_start_root(const char *name, const char *binary, char *const *argv,
                       uint64_t ram, uint64_t caps);
 /* The root ended: close its sessions. */
-void parent_destroy_root(void);
-struct account *parent_client_account(struct core_client *client);
+void parent_service_destroy_root(void);
+struct account *parent_service_account(struct core_client *client);
 
 /* ---- rom_session.c ---- */
 
 /* The sealed memfd of module name (borrowed), loading it on first use. */
-int rom_module_fd(const char *name, int *fd);
-void rom_modules_fini(void);
+int rom_session_module_fd(const char *name, int *fd);
+void rom_session_modules_fini(void);
 
 #endif

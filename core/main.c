@@ -96,14 +96,14 @@ static void teardown(void)
 {
 	long long deadline = now_ms() + TEARDOWN_MS;
 
-	parent_destroy_root();
+	parent_service_destroy_root();
 	pd_session_kill_all();
 	while (process_count() && now_ms() < deadline)
 		arbor_ep_dispatch(core.ep, 100);
 	if (process_count())
 		core_error("core: %u processes did not end within %d ms", process_count(), TEARDOWN_MS);
 	process_fini();
-	rom_modules_fini();
+	rom_session_modules_fini();
 	sandbox_host_fini(&core.host);
 }
 
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
 
 	account_init(&core.account, "core", ram, caps);
 	core.exit_code = 1;
-	err = parent_start_root(name, argv[optind], argv + optind, ram, caps);
+	err = parent_service_start_root(name, argv[optind], argv + optind, ram, caps);
 	if (!err)
 		arbor_ep_run(core.ep);
 	teardown();

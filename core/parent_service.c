@@ -37,7 +37,7 @@ static const struct core_service *const services[] = {
 	&pd_service, &cpu_service, &rom_service, &log_service,
 };
 
-struct account *parent_client_account(struct core_client *client)
+struct account *parent_service_account(struct core_client *client)
 {
 	return client && client->pd ? pd_session_account(client->pd) : &core.account;
 }
@@ -85,7 +85,7 @@ static void destroy_session(struct core_client *c, struct session *s)
 	}
 	s->service->destroy(s->obj);
 	if (s->ram || s->caps)
-		account_deposit(parent_client_account(c), s->ram, s->caps);
+		account_deposit(parent_service_account(c), s->ram, s->caps);
 	free(s);
 }
 
@@ -134,12 +134,12 @@ static int parent_session(struct arbor_rpc_request *req)
 		return ARBOR_E_INSUFFICIENT_RAM;
 	if (caps < svc->caps)
 		return ARBOR_E_INSUFFICIENT_CAPS;
-	err = account_withdraw(parent_client_account(c), ram, caps);
+	err = account_withdraw(parent_service_account(c), ram, caps);
 	if (err)
 		return err;
 	err = add_session(c, svc, a.id, label, a.args, ram, caps, &s);
 	if (err) {
-		account_deposit(parent_client_account(c), ram, caps);
+		account_deposit(parent_service_account(c), ram, caps);
 		return err;
 	}
 	arbor_msg_add_cap(req->out, s->cap);
@@ -213,7 +213,7 @@ static void root_ended(struct arbor_signal_handler *sh, uint64_t count)
 	arbor_ep_stop(core.ep);
 }
 
-int parent_start_root(const char *name, const char *binary, char *const *argv,
+int parent_service_start_root(const char *name, const char *binary, char *const *argv,
                       uint64_t ram, uint64_t caps)
 {
 	struct core_client *c = &root;
@@ -223,7 +223,7 @@ int parent_start_root(const char *name, const char *binary, char *const *argv,
 	char rom_label[ARBOR_LABEL_MAX];
 
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	err = rom_module_fd(binary, &binary_fd);
+	err = rom_session_module_fd(binary, &binary_fd);
 	if (err) {
 		core_error("cannot start \"%s\": ROM module \"%s\" not found in the ROM directories",
 		           name, binary);
@@ -262,7 +262,7 @@ int parent_start_root(const char *name, const char *binary, char *const *argv,
 	return err;
 }
 
-void parent_destroy_root(void)
+void parent_service_destroy_root(void)
 {
 	struct core_client *c = &root;
 	struct session *pd = NULL;

@@ -344,7 +344,7 @@ static int pd_create(struct core_client *owner, const char *label, const char *a
                      void **obj, struct arbor_cap **cap)
 {
 	struct pd_session *pd;
-	int err = pd_new(label, parent_client_account(owner), &pd);
+	int err = pd_new(label, parent_service_account(owner), &pd);
 
 	if (err)
 		return err;

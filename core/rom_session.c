@@ -142,7 +142,7 @@ static int find_module(const char *name, struct rom_module **out)
 	return load_module(name, out);
 }
 
-int rom_module_fd(const char *name, int *fd)
+int rom_session_module_fd(const char *name, int *fd)
 {
 	struct rom_module *m;
 	int err = find_module(name, &m);
@@ -151,7 +151,7 @@ int rom_module_fd(const char *name, int *fd)
 	return err;
 }
 
-void rom_modules_fini(void)
+void rom_session_modules_fini(void)
 {
 	while (modules) {
 		struct rom_module *m = modules;

@@ -66,7 +66,7 @@ int cap_import_rpc(int fd, struct arbor_cap **out)
 	 * as the door we keep, so use the object's cap and drop the fd. The
 	 * identity is the kernel's inode, never a number from the sender.
 	 */
-	local = local_find_cap((uint64_t)st.st_ino);
+	local = rpc_local_find_cap((uint64_t)st.st_ino);
 	if (local) {
 		close(fd);
 		*out = local;

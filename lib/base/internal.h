@@ -88,10 +88,10 @@ int cap_conn_take(struct arbor_cap *cap, int *conn, int *pooled);
 void cap_conn_give(struct arbor_cap *cap, int conn);
 
 /* Registry of local objects by door inode (rpc_server.c). */
-void local_register(struct arbor_rpc_object *obj);
-void local_unregister(struct arbor_rpc_object *obj);
+void rpc_local_register(struct arbor_rpc_object *obj);
+void rpc_local_unregister(struct arbor_rpc_object *obj);
 /* A new reference to the cap of the local object whose door has inode ino, or NULL. */
-struct arbor_cap *local_find_cap(uint64_t ino);
+struct arbor_cap *rpc_local_find_cap(uint64_t ino);
 
 /* ---- entrypoint (entrypoint.c) ---- */
 

@@ -39,7 +39,7 @@ static unsigned bucket(uint64_t ino)
 	return (unsigned)((ino * 0x9e3779b97f4a7c15ull) >> 56) % LOCAL_BUCKETS;
 }
 
-void local_register(struct arbor_rpc_object *obj)
+void rpc_local_register(struct arbor_rpc_object *obj)
 {
 	pthread_mutex_lock(&local_lock);
 	unsigned b = bucket(obj->door_ino);
@@ -49,7 +49,7 @@ void local_register(struct arbor_rpc_object *obj)
 	pthread_mutex_unlock(&local_lock);
 }
 
-void local_unregister(struct arbor_rpc_object *obj)
+void rpc_local_unregister(struct arbor_rpc_object *obj)
 {
 	pthread_mutex_lock(&local_lock);
 	for (struct arbor_rpc_object **p = &local_table[bucket(obj->door_ino)]; *p; p = &(*p)->hash_next) {
@@ -62,7 +62,7 @@ void local_unregister(struct arbor_rpc_object *obj)
 	pthread_mutex_unlock(&local_lock);
 }
 
-struct arbor_cap *local_find_cap(uint64_t ino)
+struct arbor_cap *rpc_local_find_cap(uint64_t ino)
 {
 	struct arbor_cap *cap = NULL;
 
@@ -178,7 +178,7 @@ int arbor_rpc_object_manage(struct arbor_ep *ep, struct arbor_rpc_object *obj,
 	if (err)
 		goto fail_cap;
 	obj->io_door = door;
-	local_register(obj);
+	rpc_local_register(obj);
 	return 0;
 
 fail_cap:
@@ -202,7 +202,7 @@ void arbor_rpc_object_dissolve(struct arbor_rpc_object *obj)
 
 	if (!door)
 		return;
-	local_unregister(obj);
+	rpc_local_unregister(obj);
 	ep_unwatch(&door->io);
 	close(obj->door_fd);
 	obj->door_fd = -1;
