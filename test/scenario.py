@@ -20,6 +20,8 @@ A scenario file holds one directive per line ('#' starts a comment):
   leftovers: none           after core ended, none of its processes, cgroups or files remain
   tcp-listener: yes         listen on 127.0.0.1 (port substituted for {tcp_port} in root
                             arguments); fails if any component managed to connect
+  skip-if: TEXT             a line holding TEXT means the host lacks what the scenario needs:
+                            the scenario is skipped (exit 77) with that line as the reason
   user: NAME                run core as this user (root runs it through runuser; an ordinary
                             user runs it as itself, which is already unprivileged)
   fd-mark: TEXT             when TEXT appears, note how many fds core has open
@@ -44,7 +46,8 @@ import time
 def parse(path):
     scn = {"root": None, "rom_dirs": [], "ram": "64M", "timeout": 60.0, "steps": [],
            "forbid": [], "interrupt": None, "exit": 0, "leftovers": False,
-           "tcp": False, "fd_mark": None, "fd_check": None, "user": None}
+           "tcp": False, "fd_mark": None, "fd_check": None, "user": None,
+           "skip_if": []}
     with open(path) as f:
         for lineno, raw in enumerate(f, 1):
             line = raw.strip()
@@ -77,6 +80,8 @@ def parse(path):
                 scn["leftovers"] = value == "none"
             elif key == "tcp-listener":
                 scn["tcp"] = value == "yes"
+            elif key == "skip-if":
+                scn["skip_if"].append(value)
             elif key == "user":
                 scn["user"] = value
             elif key == "fd-mark":
@@ -215,6 +220,7 @@ def watch(scn, proc, listener):
     failures, log = [], []
     interrupted, kids, namespaces = False, [], set()
     fds_at_mark = None
+    skipped = None
 
     out = proc.stdout.fileno()
     buf = ""
@@ -236,6 +242,9 @@ def watch(scn, proc, listener):
             for line in lines:
                 print(line, flush=True)
                 log.append(line)
+                for text in scn["skip_if"]:
+                    if text in line and skipped is None:
+                        skipped = line
                 for f in scn["forbid"]:
                     if f in line:
                         failures.append(f"forbidden text in line: {line}")
@@ -284,6 +293,10 @@ def watch(scn, proc, listener):
         else:
             print(f"+ all {len(kids)} processes gone, with their {len(namespaces)} namespaces "
                   "and mounts; no cgroup directories left", flush=True)
+
+    if skipped is not None:
+        print(f"SKIP: the host cannot run this scenario: {skipped}")
+        return 77
 
     if listener:
         try:
