@@ -36,21 +36,7 @@ static void open_devices(struct verdict *v)
 		"/dev/net/tun", "/dev/fuse", "/dev/mem", "/dev/kmsg", "/dev/tty", "/dev/console",
 		"/dev/sda", "/dev/vda", "/dev/loop-control", "/dev/ptmx",
 	};
-	char buf[VERDICT_DETAIL_MAX] = "";
-	unsigned len = 0;
-
-	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		int fd = open(paths[i], O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			close(fd);
-			verdict_escaped(v, "%s opened", paths[i]);
-			return;
-		}
-		if (len < sizeof(buf))
-			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
-			                          verdict_errno_name(errno));
-	}
-	verdict_denied(v, "%s", buf);
+	verdict_none_opens(v, paths, sizeof(paths) / sizeof(paths[0]), O_RDWR);
 }
 
 /* The root holds only dev (with null, zero, urandom): nothing of the host. */

@@ -119,21 +119,7 @@ static void read_info_files(struct verdict *v)
 		"/proc/meminfo", "/proc/cpuinfo", "/proc/1/cmdline", "/sys/class/net",
 		"/sys/kernel", "/etc/hostname", "/etc/machine-id", "/proc/self/mountinfo",
 	};
-	char buf[VERDICT_DETAIL_MAX] = "";
-	unsigned len = 0;
-
-	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			close(fd);
-			verdict_escaped(v, "%s opened", paths[i]);
-			return;
-		}
-		if (len < sizeof(buf))
-			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
-			                          verdict_errno_name(errno));
-	}
-	verdict_denied(v, "%s", buf);
+	verdict_none_opens(v, paths, sizeof(paths) / sizeof(paths[0]), O_RDONLY);
 }
 
 static void meminfo(struct verdict *v)

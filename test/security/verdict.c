@@ -1,8 +1,11 @@
 /* Verdicts of escape attempts (see verdict.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "verdict.h"
 
 const char *verdict_errno_name(int err)
@@ -74,5 +77,24 @@ void verdict_tally_format(const struct verdict_tally *t, char *buf, unsigned siz
 	}
 	if (t->successes && len < size)
 		snprintf(buf + len, size - len, "%s%u succeeded", len ? ", " : "", t->successes);
+}
+
+void verdict_none_opens(struct verdict *v, const char *const *paths, unsigned n, int flags)
+{
+	char buf[VERDICT_DETAIL_MAX] = "";
+	unsigned len = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int fd = open(paths[i], flags | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			verdict_escaped(v, "%s opened", paths[i]);
+			return;
+		}
+		if (len < sizeof(buf))
+			len += (unsigned)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? ", " : "",
+			                          verdict_errno_name(errno));
+	}
+	verdict_denied(v, "%s", buf);
 }
 

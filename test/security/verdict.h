@@ -35,4 +35,7 @@ void verdict_tally_add(struct verdict_tally *t, long ret, int err);
 /* "ESRCH x4094, EPERM x1" into buf. */
 void verdict_tally_format(const struct verdict_tally *t, char *buf, unsigned size);
 
+/* None of paths may open with flags: escaped at the first that does, else denied with every errno. */
+void verdict_none_opens(struct verdict *v, const char *const *paths, unsigned n, int flags);
+
 #endif
