@@ -152,6 +152,8 @@ void process_kill(struct process *p);
 /* The PD gives up its process (PD closed): it is killed and reaped without reporting. */
 void process_detach(struct process *p);
 int process_threads(struct process *p, pid_t *tids, unsigned max, unsigned *count);
+/* Set up (prepared children are refilled on the entrypoint). */
+int process_init(void);
 void process_fini(void);
 
 /* ---- parent_service.c: core as the root component's parent ---- */

@@ -180,6 +180,12 @@ int main(int argc, char **argv)
 	}
 	if (why[0])
 		core_warning("core: %s", why);
+	err = process_init();
+	if (err) {
+		core_error("core: cannot set up: %s", arbor_strerror(err));
+		sandbox_host_fini(&core.host);
+		return 1;
+	}
 
 	account_init(&core.account, "core", ram, caps);
 	core.exit_code = 1;

@@ -4,6 +4,8 @@
  * or fatal signal with fault address and backtrace) and tells its PD.
  */
 #include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,39 @@ struct process {
 
 static struct process *processes;
 static unsigned unreaped;
+
+/*
+ * The sandbox keeps children prepared ahead of time; after a start, one
+ * more is prepared once the entrypoint has nothing more urgent to do.
+ */
+static struct arbor_io refill_io;
+
+static void refill(struct arbor_io *io, uint32_t events)
+{
+	uint64_t count;
+
+	if (read(io->fd, &count, sizeof(count)) == sizeof(count))
+		sandbox_pool_fill(&core.host);
+}
+
+static void schedule_refill(void)
+{
+	uint64_t one = 1;
+
+	if (refill_io.fd > 0 && write(refill_io.fd, &one, sizeof(one)) < 0) {
+		/* saturated: a refill is pending anyway */
+	}
+}
+
+int process_init(void)
+{
+	refill_io.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (refill_io.fd < 0)
+		return -errno;
+	refill_io.fn = refill;
+	schedule_refill();
+	return arbor_io_watch(core.ep, &refill_io, EPOLLIN);
+}
 
 unsigned process_count(void)
 {
@@ -102,6 +137,7 @@ int process_start(const struct process_spec *spec, struct pd_session *pd, struct
 	unreaped++;
 	if (core.verbose)
 		core_log("core: started \"%s\" as pid %d", p->label, p->sp.pid);
+	schedule_refill();
 	*out = p;
 	return 0;
 
@@ -203,6 +239,11 @@ void process_reap(void)
 
 void process_fini(void)
 {
+	if (refill_io.fd > 0) {
+		arbor_io_unwatch(&refill_io);
+		close(refill_io.fd);
+		refill_io.fd = -1;
+	}
 	tracer_fini();
 	while (processes) {
 		struct process *p = processes;

@@ -582,6 +582,16 @@ static int set_ram_v2(struct cgroup_host *h, const struct cgroup_proc *p, uint64
 	return err;
 }
 
+int cgroup_proc_set_pids(struct cgroup_host *h, const struct cgroup_proc *p, unsigned pids)
+{
+	char value[32];
+
+	if (!p->pids)
+		return -EOPNOTSUPP;
+	format_limit(value, sizeof value, pids, "max");
+	return write_proc(h->pids_dirfd, p, "pids.max", value);
+}
+
 int cgroup_proc_set_ram(struct cgroup_host *h, const struct cgroup_proc *p, uint64_t ram)
 {
 	if (!p->mem)

@@ -59,6 +59,9 @@ int cgroup_proc_create(struct cgroup_host *h, struct cgroup_proc *p, uint64_t ra
 /* Move process `pid` into the component's cgroups. Errors: the write's errno. */
 int cgroup_proc_attach(struct cgroup_host *h, const struct cgroup_proc *p, pid_t pid);
 
+/* Set the task limit (0: unlimited). Errors: -EOPNOTSUPP, write errno. */
+int cgroup_proc_set_pids(struct cgroup_host *h, const struct cgroup_proc *p, unsigned pids);
+
 /* Set the memory limit (0: unlimited). Errors: -EOPNOTSUPP, -EBUSY, write errno. */
 int cgroup_proc_set_ram(struct cgroup_host *h, const struct cgroup_proc *p, uint64_t ram);
 

@@ -43,6 +43,8 @@
 
 static char *const empty_env[] = { NULL };
 
+static void pool_drain(struct sandbox_host *h);
+
 static void set_why(char *why, size_t size, const char *text, int err)
 {
 	if (size)
@@ -232,6 +234,7 @@ int sandbox_host_init(struct sandbox_host *h, char *why, size_t why_size)
 
 void sandbox_host_fini(struct sandbox_host *h)
 {
+	pool_drain(h);   /* its children hold cgroups too */
 	cgroup_host_fini(&h->cg);
 	seccomp_policy_free(&h->filter);
 	close_netns(h);
@@ -313,18 +316,10 @@ static int map_ids(struct sandbox_host *h, pid_t pid, const char **step)
 	return err;
 }
 
-static void prepare_child(struct sandbox_host *h, const struct sandbox_spec *spec,
-                          struct sandbox_child_args *a, char **argv_label)
+/* What every child gets before its spec: the same for all components. */
+static void prepare_child(struct sandbox_host *h, bool host_libs, struct sandbox_child_args *a)
 {
-	bool host_libs = needs_interpreter(spec->binary_fd);
-
-	a->binary_fd = spec->binary_fd;
-	a->parent_fd = spec->parent_fd;
-	a->stdout_fd = spec->stdout_fd;
-	a->stderr_fd = spec->stderr_fd;
-	argv_label[0] = (char *)spec->label;
-	argv_label[1] = NULL;
-	a->argv = spec->argv ? spec->argv : argv_label;
+	a->binary_fd = a->parent_fd = a->stdout_fd = a->stderr_fd = -1;
 	a->envp = empty_env;
 	a->filter = &h->filter;
 	a->uid = SANDBOX_UID;
@@ -332,44 +327,62 @@ static void prepare_child(struct sandbox_host *h, const struct sandbox_spec *spe
 	a->drop_groups = h->privileged;
 	a->host_libs = host_libs;
 	a->ignored = &h->ignored;
-	/*
-	 * RLIMIT_AS stops a 1 TiB mmap long before the cgroup would notice.
-	 * Sanitizer runtimes reserve terabytes of shadow, so they go without.
-	 */
-	if (!host_libs)
-		a->as_limit = spec->ram_limit ? spec->ram_limit + AS_HEADROOM : AS_UNLIMITED_RAM;
-	/* Without a pids cgroup the per-namespace RLIMIT_NPROC does the job. */
-	if (!h->cg.pids)
-		a->nproc = spec->pids_limit;
 }
 
-int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
-                  struct sandbox_proc *out)
+/* Kill a child that never got to run anything and release what it held. */
+static void discard(struct sandbox_host *h, struct sandbox_proc *p, int release)
+{
+	int wstatus;
+
+	if (release >= 0)
+		close(release);
+	if (p->pid > 0) {
+		tracer_forget(p->pid);
+		sandbox_kill(p);
+		while (waitpid(p->pid, &wstatus, __WALL) < 0 && errno == EINTR)
+			;
+	}
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->status_fd >= 0)
+		close(p->status_fd);
+	cgroup_proc_destroy(&h->cg, &p->cg);
+	memset(p, 0, sizeof *p);
+	p->pidfd = p->status_fd = -1;
+}
+
+/*
+ * Clone a child into its namespaces and cgroups, map its ids and trace
+ * it; it then waits for its spec on *release (see arm()). Nothing about the
+ * component it will become is known yet, which is what lets a child be
+ * prepared ahead of time.
+ */
+static int prepare_vessel(struct sandbox_host *h, bool host_libs, struct sandbox_proc *out,
+                          int *release_out)
 {
 	struct sandbox_child_args a = { 0 };
-	int release[2], status[2], err, wstatus;
+	int release[2], status[2], err;
 	sigset_t all, old;
-	char *argv_label[2];
 	const char *step = NULL;
 	pid_t pid;
 
 	memset(out, 0, sizeof *out);
 	out->pidfd = out->status_fd = -1;
-	if (!spec->label || spec->binary_fd < 0)
-		return -EINVAL;
-	prepare_child(h, spec, &a, argv_label);
-	out->as_limited = a.as_limit != 0;
+	*release_out = -1;
+	prepare_child(h, host_libs, &a);
 
+	/* unlimited until arm() knows the component's quota */
 	step = "create cgroups";
-	err = cgroup_proc_create(&h->cg, &out->cg, spec->ram_limit, spec->pids_limit);
+	err = cgroup_proc_create(&h->cg, &out->cg, 0, 0);
 	if (err)
 		goto fail;
 	/*
 	 * The release channel is a socketpair so that releasing a child that
-	 * died meanwhile fails with EPIPE instead of raising SIGPIPE in core.
+	 * died meanwhile fails with EPIPE instead of raising SIGPIPE in core,
+	 * and so that it can carry the spec's fds.
 	 */
 	step = "pipe";
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, release) < 0) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, release) < 0) {
 		err = -errno;
 		goto fail_cgroup;
 	}
@@ -386,15 +399,17 @@ int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
 	/* Core's signal handlers must never run in the child's copy of core. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = clone_child(h, a.host_libs, &out->pidfd, &a.root_built, &step);
+	pid = clone_child(h, host_libs, &out->pidfd, &a.root_built, &step);
 	if (pid == 0)
 		sandbox_child_run(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(release[0]);
 	close(status[1]);
+	out->status_fd = status[0];
 	if (pid < 0) {
 		err = pid;
-		goto fail_pipes;
+		discard(h, out, release[1]);
+		goto fail;
 	}
 	out->pid = pid;
 
@@ -407,39 +422,138 @@ int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
 		step = "ptrace";
 		err = tracer_attach(pid);
 	}
-	if (!err) {
-		step = "release child";
-		if (send(release[1], "", 1, MSG_NOSIGNAL) != 1)
-			err = -errno;
+	if (err) {
+		discard(h, out, release[1]);
+		goto fail;
 	}
-	if (err)
-		goto fail_child;
-	/*
-	 * From here the child builds its sandbox and execs on its own, while
-	 * core gets on with the next request: sandbox_setup_result() tells
-	 * how that went.
-	 */
-	close(release[1]);
-	out->status_fd = status[0];
+	*release_out = release[1];
 	return 0;
 
-fail_child:
-	tracer_forget(pid);
-	sandbox_kill(out);
-	while (waitpid(pid, &wstatus, __WALL) < 0 && errno == EINTR)
-		;
-	if (out->pidfd >= 0)
-		close(out->pidfd);
-	out->pidfd = -1;
-	out->pid = 0;
-fail_pipes:
-	close(status[0]);
 fail_release:
+	close(release[0]);
 	close(release[1]);
 fail_cgroup:
 	cgroup_proc_destroy(&h->cg, &out->cg);
 fail:
 	out->failed_step = step;
+	return err;
+}
+
+/* Give a prepared child its component: quotas, then the spec it waits for. */
+static int arm(struct sandbox_host *h, struct sandbox_proc *p, int release,
+               const struct sandbox_spec *spec, bool host_libs, const char **step)
+{
+	char argbuf[SANDBOX_ARGV_BYTES];
+	const char *label_argv[2] = { spec->label, NULL };
+	const char *const *argv = spec->argv ? (const char *const *)spec->argv : label_argv;
+	struct sandbox_child_spec cs = { 0 };
+	union { char buf[CMSG_SPACE(4 * sizeof(int))]; struct cmsghdr align; } ctl;
+	int fds[4], nfds = 0, err;
+	size_t len = 0;
+
+	*step = "set quotas";
+	if (spec->ram_limit && p->cg.mem) {
+		err = cgroup_proc_set_ram(&h->cg, &p->cg, spec->ram_limit);
+		if (err)
+			return err;
+	}
+	if (spec->pids_limit && p->cg.pids) {
+		err = cgroup_proc_set_pids(&h->cg, &p->cg, spec->pids_limit);
+		if (err)
+			return err;
+	}
+
+	*step = "send spec";
+	for (cs.argc = 0; argv[cs.argc]; cs.argc++) {
+		size_t n = strlen(argv[cs.argc]) + 1;
+		if (cs.argc == SANDBOX_ARGV_MAX || len + n > sizeof argbuf)
+			return -E2BIG;
+		memcpy(argbuf + len, argv[cs.argc], n);
+		len += n;
+	}
+	/*
+	 * RLIMIT_AS stops a 1 TiB mmap long before the cgroup would notice.
+	 * Sanitizer runtimes reserve terabytes of shadow, so they go without.
+	 */
+	if (!host_libs)
+		cs.as_limit = spec->ram_limit ? spec->ram_limit + AS_HEADROOM : AS_UNLIMITED_RAM;
+	p->as_limited = cs.as_limit != 0;
+	/* Without a pids cgroup the per-namespace RLIMIT_NPROC does the job. */
+	if (!h->cg.pids)
+		cs.nproc = spec->pids_limit;
+	cs.host_libs = host_libs;
+	fds[nfds++] = spec->binary_fd;
+	if ((cs.has_parent = spec->parent_fd >= 0))
+		fds[nfds++] = spec->parent_fd;
+	if ((cs.has_stdout = spec->stdout_fd >= 0))
+		fds[nfds++] = spec->stdout_fd;
+	if ((cs.has_stderr = spec->stderr_fd >= 0))
+		fds[nfds++] = spec->stderr_fd;
+
+	struct iovec iov[2] = { { &cs, sizeof cs }, { argbuf, len } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = ctl.buf,
+	                     .msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
+	if (sendmsg(release, &mh, MSG_NOSIGNAL) < 0)
+		return -errno;
+	close(release);
+	return 0;
+}
+
+void sandbox_pool_fill(struct sandbox_host *h)
+{
+	while (h->npool < SANDBOX_POOL_SIZE) {
+		struct sandbox_pooled *m = &h->pool[h->npool];
+		if (prepare_vessel(h, false, &m->proc, &m->release))
+			return;
+		h->npool++;
+	}
+}
+
+static void pool_drain(struct sandbox_host *h)
+{
+	while (h->npool) {
+		struct sandbox_pooled *m = &h->pool[--h->npool];
+		discard(h, &m->proc, m->release);
+	}
+}
+
+int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
+                  struct sandbox_proc *out)
+{
+	bool host_libs;
+	const char *step = NULL;
+	int release, err;
+
+	memset(out, 0, sizeof *out);
+	out->pidfd = out->status_fd = -1;
+	if (!spec->label || spec->binary_fd < 0)
+		return -EINVAL;
+	host_libs = needs_interpreter(spec->binary_fd);
+
+	/* A prepared child comes from the template: fine unless the binary needs host libraries. */
+	if (!host_libs && h->npool) {
+		struct sandbox_pooled *m = &h->pool[--h->npool];
+		*out = m->proc;
+		release = m->release;
+		err = arm(h, out, release, spec, host_libs, &step);
+		if (!err)
+			return 0;
+		/* it died meanwhile (or the spec would not fit): start afresh */
+		discard(h, out, release);
+	}
+	err = prepare_vessel(h, host_libs, out, &release);
+	if (err)
+		return err;
+	err = arm(h, out, release, spec, host_libs, &step);
+	if (err) {
+		discard(h, out, release);
+		out->failed_step = step;
+	}
 	return err;
 }
 

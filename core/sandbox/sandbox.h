@@ -22,6 +22,26 @@
 /* Room for the sentence sandbox_host_init() leaves in `why`. */
 #define SANDBOX_WHY_MAX 512
 
+/* Children cloned ahead of time, waiting for the component they become. */
+#define SANDBOX_POOL_SIZE 2
+
+/* A spawned component, from sandbox_spawn() until sandbox_release(). */
+struct sandbox_proc {
+	pid_t pid;                /* in core's pid namespace; the id tracer events carry */
+	int pidfd;                /* -1 when the kernel has no CLONE_PIDFD */
+	int status_fd;            /* readable (EOF or a failure) once the setup ended; -1 once read */
+	struct cgroup_proc cg;
+	bool as_limited;          /* RLIMIT_AS follows the RAM limit (not for sanitizer builds) */
+	int setup_err;            /* see sandbox_setup_result() */
+	const char *failed_step;  /* the setup step that failed, else NULL */
+};
+
+/* A child cloned ahead of time and the channel its spec will come on. */
+struct sandbox_pooled {
+	struct sandbox_proc proc;
+	int release;
+};
+
 /*
  * What core learned about the host once at start-up, and what it built for
  * all spawns (the seccomp program). Owned by core; one per core process.
@@ -39,6 +59,8 @@ struct sandbox_host {
 	int cwd_core;
 	int mntns_template;        /* the prebuilt component root (root core), or -1 */
 	sigset_t ignored;          /* signals core ignores: the child resets them */
+	struct sandbox_pooled pool[SANDBOX_POOL_SIZE];
+	unsigned npool;
 };
 
 /* What to run and with which quotas. Nothing in it is taken over by the spawn. */
@@ -59,16 +81,6 @@ struct sandbox_spec {
 	unsigned pids_limit;      /* tasks the component may have (0: no limit) */
 };
 
-/* A spawned component, from sandbox_spawn() until sandbox_release(). */
-struct sandbox_proc {
-	pid_t pid;                /* in core's pid namespace; the id tracer events carry */
-	int pidfd;                /* -1 when the kernel has no CLONE_PIDFD */
-	int status_fd;            /* readable (EOF or a failure) once the setup ended; -1 once read */
-	struct cgroup_proc cg;
-	bool as_limited;          /* RLIMIT_AS follows the RAM limit (not for sanitizer builds) */
-	int setup_err;            /* see sandbox_setup_result() */
-	const char *failed_step;  /* the setup step that failed, else NULL */
-};
 
 /*
  * Probe the host and prepare everything spawns share: user namespaces
@@ -119,6 +131,14 @@ int sandbox_spawn(struct sandbox_host *h, const struct sandbox_spec *spec,
  * Ask it at the latest when tracer_next() reported the end of the process.
  */
 int sandbox_setup_result(struct sandbox_proc *p, const char **step);
+
+/*
+ * Prepare children ahead of time (up to SANDBOX_POOL_SIZE): cloned into
+ * their namespaces and cgroups, traced, waiting. sandbox_spawn() then only
+ * hands one its component, so the clone is off the start's critical path.
+ * Call it when idle, e.g. after a spawn; failures just leave the pool short.
+ */
+void sandbox_pool_fill(struct sandbox_host *h);
 
 /*
  * Change a running component's RAM limit (0: unlimited); its address-space

@@ -13,7 +13,9 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -225,11 +227,66 @@ static int reset_signals(const sigset_t *ignored, const char **step)
 	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
 }
 
-_Noreturn void sandbox_child_run(const struct sandbox_child_args *a)
+/*
+ * Wait for the spec on the release channel and take it into *a: fds,
+ * argv (stored in buf), limits. EOF or anything malformed: give up.
+ */
+static void receive_spec(struct sandbox_child_args *a, char *buf, char **argv)
 {
+	union { char buf[CMSG_SPACE(4 * sizeof(int))]; struct cmsghdr align; } ctl;
+	struct sandbox_child_spec spec;
+	struct iovec iov[2] = {
+		{ .iov_base = &spec, .iov_len = sizeof spec },
+		{ .iov_base = buf, .iov_len = SANDBOX_ARGV_BYTES },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2,
+	                     .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+	int fds[4], nfds = 0, want;
+	ssize_t n;
+
+	do
+		n = recvmsg(a->release_fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < (ssize_t)sizeof spec || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		_exit(127);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			memcpy(fds, CMSG_DATA(cm), (size_t)nfds * sizeof(int));
+		}
+	}
+	want = 1 + spec.has_parent + spec.has_stdout + spec.has_stderr;
+	if (nfds != want || spec.argc == 0 || spec.argc > SANDBOX_ARGV_MAX)
+		_exit(127);
+
+	nfds = 0;
+	a->binary_fd = fds[nfds++];
+	a->parent_fd = spec.has_parent ? fds[nfds++] : -1;
+	a->stdout_fd = spec.has_stdout ? fds[nfds++] : -1;
+	a->stderr_fd = spec.has_stderr ? fds[nfds++] : -1;
+	a->as_limit = spec.as_limit;
+	a->nproc = spec.nproc;
+	a->host_libs = spec.host_libs;
+
+	size_t len = (size_t)n - sizeof spec, off = 0;
+	for (uint32_t i = 0; i < spec.argc; i++) {
+		const char *end = memchr(buf + off, '\0', len - off);
+		if (off >= len || !end)
+			_exit(127);
+		argv[i] = buf + off;
+		off = (size_t)(end - buf) + 1;
+	}
+	argv[spec.argc] = NULL;
+	a->argv = argv;
+}
+
+_Noreturn void sandbox_child_run(const struct sandbox_child_args *args)
+{
+	static char argbuf[SANDBOX_ARGV_BYTES];
+	char *argv[SANDBOX_ARGV_MAX + 1];
+	struct sandbox_child_args local = *args, *a = &local;
 	const char *step = NULL;
 	int status = a->status_fd;
-	char byte;
 	int err;
 
 	close(a->release_peer);
@@ -237,8 +294,7 @@ _Noreturn void sandbox_child_run(const struct sandbox_child_args *a)
 	/* Core could die before it traces us: then the release read sees EOF. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(status, "prctl", -errno);
-	if (read(a->release_fd, &byte, 1) != 1)
-		_exit(127);
+	receive_spec(a, argbuf, argv);
 	close(a->release_fd);
 
 	err = switch_ids(a, &step);

@@ -11,14 +11,33 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Everything the child needs, prepared by the parent before the clone. */
+/*
+ * What the parent sends on the release channel once the child may go on:
+ * this header, then argc NUL-terminated argv strings; the fds in one
+ * SCM_RIGHTS block: the binary, then parent, stdout, stderr where present.
+ * A child can be cloned before anybody knows what it will run (a pooled
+ * one), so none of this is in its copy of core.
+ */
+#define SANDBOX_ARGV_BYTES 4096
+#define SANDBOX_ARGV_MAX   64
+
+struct sandbox_child_spec {
+	uint64_t as_limit;   /* RLIMIT_AS, 0: leave it */
+	uint32_t nproc;      /* RLIMIT_NPROC, 0: leave it */
+	uint32_t argc;
+	uint8_t host_libs;   /* dynamically linked binary: bind the host's libraries */
+	uint8_t has_parent, has_stdout, has_stderr;
+	uint32_t reserved;
+};
+
+/* Everything the child needs before its spec, prepared by the parent before the clone. */
 struct sandbox_child_args {
-	int release_fd;      /* the child's end: one byte when the parent is done, EOF: give up */
+	int release_fd;      /* the child's end: the spec when the parent is done, EOF: give up */
 	int release_peer;    /* the parent's end: closed in the child, or EOF never comes */
 	int status_fd;       /* write end (O_CLOEXEC): a status on failure, EOF at exec */
 	int status_peer;     /* the parent's read end */
-	int binary_fd, parent_fd, stdout_fd, stderr_fd;
-	char *const *argv;
+	int binary_fd, parent_fd, stdout_fd, stderr_fd;   /* filled from the spec */
+	char *const *argv;                                 /* filled from the spec */
 	char *const *envp;
 	const struct sock_fprog *filter;
 	uid_t uid;           /* ids inside the user namespace */
