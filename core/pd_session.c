@@ -230,13 +230,20 @@ static int pd_start(struct arbor_rpc_request *req)
 {
 	struct pd_session *pd = pd_of_request(req);
 	struct arbor_msg *in = req->in;
-	struct arbor_cap *binary = in->caps[0], *parent = in->caps[1];
+	struct arbor_cap *binary = in->caps[0], *parent = in->caps[1], *sigh = in->caps[3];
 	struct cpu_session *cpu = NULL;
 	char *argv[PD_ARGV_MAX + 1];
 	char args[ARBOR_PD_ARGV_MAX + 1];
 	unsigned argc = 0;
+	int binary_fd = -1, err;
 
-	if (arbor_cap_kind(binary) != ARBOR_CAP_DATASPACE)
+	if (arbor_cap_kind(binary) == ARBOR_CAP_DATASPACE)
+		binary_fd = arbor_cap_fd(binary);
+	else if (arbor_cap_kind(binary) == ARBOR_CAP_RPC)
+		binary_fd = rom_session_fd_of(binary);
+	if (binary_fd < 0)
+		return ARBOR_E_INVALID_CAP;
+	if (sigh && arbor_cap_kind(sigh) != ARBOR_CAP_SIGNAL)
 		return ARBOR_E_INVALID_CAP;
 	if (parent && arbor_cap_kind(parent) != ARBOR_CAP_RPC)
 		return ARBOR_E_INVALID_CAP;
@@ -253,7 +260,12 @@ static int pd_start(struct arbor_rpc_request *req)
 	if (!argc)
 		argv[argc++] = pd->label;
 	argv[argc] = NULL;
-	return pd_session_start(pd, arbor_cap_fd(binary), parent, cpu, argv);
+	err = pd_session_start(pd, binary_fd, parent, cpu, argv);
+	if (!err && sigh) {
+		arbor_cap_unref(pd->exit_sigh);
+		pd->exit_sigh = arbor_msg_take_cap(in, 3);
+	}
+	return err;
 }
 
 static int pd_exit_sigh(struct arbor_rpc_request *req)
@@ -291,7 +303,7 @@ static const struct arbor_rpc_op pd_ops[ARBOR_PD_NOPS] = {
 	[ARBOR_PD_FREE_RAM]       = { "free_ram", 0, 0, 1, pd_free_ram },
 	[ARBOR_PD_QUOTA]          = { "quota", 0, 0, 0, pd_quota },
 	[ARBOR_PD_READ_ONLY]      = { "read_only", 0, 0, 1, pd_read_only },
-	[ARBOR_PD_START]          = { "start", 0, ARBOR_PD_ARGV_MAX, 3, pd_start },
+	[ARBOR_PD_START]          = { "start", 0, ARBOR_PD_ARGV_MAX, 4, pd_start },
 	[ARBOR_PD_EXIT_SIGH]      = { "exit_sigh", 0, 0, 1, pd_exit_sigh },
 	[ARBOR_PD_EXIT_STATE]     = { "exit_state", 0, 0, 0, pd_exit_state },
 };

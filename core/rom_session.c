@@ -218,6 +218,13 @@ static const struct arbor_rpc_op rom_ops[ARBOR_ROM_NOPS] = {
 
 static const struct arbor_rpc_interface rom_iface = { "ROM", rom_ops, ARBOR_ROM_NOPS };
 
+int rom_session_fd_of(struct arbor_cap *cap)
+{
+	struct arbor_rpc_object *obj = arbor_rpc_object_lookup(core.ep, cap, &rom_iface);
+
+	return obj ? container_of(obj, struct rom_session, obj)->module->fd : -1;
+}
+
 static int rom_create(struct core_client *owner, const char *label, const char *args,
                       void **obj, struct arbor_cap **cap)
 {

@@ -17,9 +17,13 @@ int arbor_pd_alloc_ram(struct arbor_cap *pd, size_t size, struct arbor_cap **ds)
 int arbor_pd_free_ram(struct arbor_cap *pd, struct arbor_cap *ds);
 int arbor_pd_quota(struct arbor_cap *pd, struct arbor_pd_quota *q);
 int arbor_pd_read_only(struct arbor_cap *pd, struct arbor_cap *ds, struct arbor_cap **ro);
-/* Run binary in pd; argv may be NULL; parent and cpu may be NULL. */
+/*
+ * Run binary (a dataspace, or a ROM session of core's) in pd; argv, parent,
+ * cpu and exit_sigh may be NULL. exit_sigh is registered as with
+ * arbor_pd_exit_sigh(), in the same call.
+ */
 int arbor_pd_start(struct arbor_cap *pd, struct arbor_cap *binary, struct arbor_cap *parent,
-                   struct arbor_cap *cpu, const char *const *argv);
+                   struct arbor_cap *cpu, struct arbor_cap *exit_sigh, const char *const *argv);
 int arbor_pd_exit_sigh(struct arbor_cap *pd, struct arbor_cap *sigh);
 int arbor_pd_exit_state(struct arbor_cap *pd, struct arbor_pd_exit_state *st);
 

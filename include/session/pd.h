@@ -42,10 +42,12 @@ enum arbor_pd_op {
 	/* read_only(cap: dataspace) -> cap: a read-only capability for the same memory. */
 	ARBOR_PD_READ_ONLY,
 	/*
-	 * start(caps: binary dataspace, parent RPC cap or invalid; payload:
-	 * argv as NUL-separated strings): run the PD's process in a sandbox.
-	 * ARBOR_E_EXISTS (already started), ARBOR_E_OUT_OF_RAM (no quota),
-	 * -ENOEXEC (not an ELF executable).
+	 * start(caps: the binary (a dataspace, or a ROM session of core's),
+	 * parent RPC cap or invalid, CPU session or invalid, exit signal
+	 * context or invalid; payload: argv as NUL-separated strings): run the
+	 * PD's process in a sandbox. Handing over the ROM session saves its
+	 * client fetching the dataspace first. ARBOR_E_EXISTS (already
+	 * started), ARBOR_E_OUT_OF_RAM (no quota), ARBOR_E_INVALID_CAP.
 	 */
 	ARBOR_PD_START,
 	/* exit_sigh(cap: signal context): notified when the process ends. */

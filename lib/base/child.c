@@ -278,7 +278,7 @@ int arbor_child_start(struct arbor_env *env, const struct arbor_child_config *cf
 {
 	const char *binary = cfg->binary ? cfg->binary : cfg->name;
 	const char *default_argv[] = { cfg->name, NULL };
-	struct arbor_cap *own_pd = arbor_env_pd(env), *ds = NULL;
+	struct arbor_cap *own_pd = arbor_env_pd(env);
 	struct arbor_child *c;
 	int err;
 
@@ -298,8 +298,7 @@ int arbor_child_start(struct arbor_env *env, const struct arbor_child_config *cf
 	    (err = arbor_pd_transfer_quota(own_pd, c->env_caps[0], cfg->ram, cfg->caps)) ||
 	    (err = open_env_session(c, 1, ARBOR_CPU_SERVICE, c->name, ARBOR_CPU_SESSION_RAM, ARBOR_CPU_SESSION_CAPS)) ||
 	    (err = open_env_session(c, 2, ARBOR_LOG_SERVICE, c->name, ARBOR_LOG_SESSION_RAM, ARBOR_LOG_SESSION_CAPS)) ||
-	    (err = open_env_session(c, 3, ARBOR_ROM_SERVICE, binary, ARBOR_ROM_SESSION_RAM, ARBOR_ROM_SESSION_CAPS)) ||
-	    (err = arbor_rom_dataspace(c->env_caps[3], &ds)))
+	    (err = open_env_session(c, 3, ARBOR_ROM_SERVICE, binary, ARBOR_ROM_SESSION_RAM, ARBOR_ROM_SESSION_CAPS)))
 		goto fail_sessions;
 
 	err = arbor_rpc_object_manage(env->ep, &c->parent_obj, &child_iface);
@@ -309,13 +308,12 @@ int arbor_child_start(struct arbor_env *env, const struct arbor_child_config *cf
 	err = arbor_signal_handler_init(&c->exit_handler, env->ep, child_ended);
 	if (err)
 		goto fail_parent;
-	err = arbor_pd_exit_sigh(c->env_caps[0], arbor_signal_handler_cap(&c->exit_handler));
-	if (!err)
-		err = arbor_pd_start(c->env_caps[0], ds, arbor_rpc_object_cap(&c->parent_obj),
-		                     c->env_caps[1], cfg->argv ? cfg->argv : default_argv);
+	/* the ROM session itself names the binary: no dataspace round trip */
+	err = arbor_pd_start(c->env_caps[0], c->env_caps[3], arbor_rpc_object_cap(&c->parent_obj),
+	                     c->env_caps[1], arbor_signal_handler_cap(&c->exit_handler),
+	                     cfg->argv ? cfg->argv : default_argv);
 	if (err)
 		goto fail_handler;
-	arbor_cap_unref(ds);
 	*out = c;
 	return 0;
 
@@ -324,7 +322,6 @@ fail_handler:
 fail_parent:
 	arbor_rpc_object_dissolve(&c->parent_obj);
 fail_sessions:
-	arbor_cap_unref(ds);
 	for (unsigned i = 4; i-- > 1; )
 		close_env_session(c, i);
 	close_env_session(c, 0);

@@ -77,11 +77,11 @@ int arbor_pd_read_only(struct arbor_cap *pd, struct arbor_cap *ds, struct arbor_
 }
 
 int arbor_pd_start(struct arbor_cap *pd, struct arbor_cap *binary, struct arbor_cap *parent,
-                   struct arbor_cap *cpu, const char *const *argv)
+                   struct arbor_cap *cpu, struct arbor_cap *exit_sigh, const char *const *argv)
 {
 	char buf[ARBOR_PD_ARGV_MAX];
 	size_t len = 0;
-	struct arbor_cap *caps[3] = { binary, parent, cpu };
+	struct arbor_cap *caps[4] = { binary, parent, cpu, exit_sigh };
 	struct arbor_msg reply;
 	int err;
 
@@ -92,7 +92,7 @@ int arbor_pd_start(struct arbor_cap *pd, struct arbor_cap *binary, struct arbor_
 		memcpy(buf + len, argv[i], n);
 		len += n;
 	}
-	err = arbor_rpc_call(pd, ARBOR_PD_START, buf, len, caps, 3, &reply);
+	err = arbor_rpc_call(pd, ARBOR_PD_START, buf, len, caps, 4, &reply);
 	arbor_msg_release(&reply);
 	return err < 0 ? err : 0;
 }
