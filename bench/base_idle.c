@@ -16,22 +16,6 @@
 #include <unistd.h>
 #include "bench.h"
 
-/* MemAvailable in KiB, or a negative errno. */
-static long mem_available_kib(void)
-{
-	FILE *f = fopen("/proc/meminfo", "re");
-	char line[128];
-	long kib = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 static void child_main(int ready_fd)
 {
 	/* do not outlive a parent that crashed mid-run */
@@ -52,7 +36,7 @@ int main(int argc, char **argv)
 		bench_die("calloc", -ENOMEM);
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		bench_die("pipe", -errno);
-	long before = mem_available_kib();
+	long before = bench_mem_available_kib();
 	if (before < 0)
 		bench_die("MemAvailable", (int)before);
 
@@ -78,7 +62,7 @@ int main(int argc, char **argv)
 	uint64_t elapsed = bench_now_ns() - start;
 
 	usleep(200 * 1000);   /* let the kernel's counters settle */
-	long during = mem_available_kib();
+	long during = bench_mem_available_kib();
 
 	for (long i = 0; i < started; i++)
 		kill(pids[i], SIGKILL);
@@ -89,7 +73,7 @@ int main(int argc, char **argv)
 	if (up < n || during < 0)
 		bench_die("children did not report in", -EIO);
 	usleep(200 * 1000);
-	long after = mem_available_kib();
+	long after = bench_mem_available_kib();
 	if (after < 0)
 		bench_die("MemAvailable", (int)after);
 

@@ -19,7 +19,8 @@ static void flush_lines(struct output *o, int all)
 			start = i + 1;
 		}
 	}
-	if ((all || start == 0) && start < o->len && (all || o->len == sizeof(o->buf))) {
+	/* the rest: at the end, or when a full buffer holds no newline at all */
+	if (start < o->len && (all || (start == 0 && o->len == sizeof(o->buf)))) {
 		core_log_line(o->label, o->buf + start, o->len - start);
 		start = o->len;
 	}

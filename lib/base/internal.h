@@ -109,7 +109,5 @@ void ep_unwatch(struct arbor_io *io);
 void rpc_door_ready(struct arbor_io *io, uint32_t events);
 void rpc_conn_ready(struct arbor_io *io, uint32_t events);
 
-/* Warnings from inside lib/base (log.c), never recursing into RPC failures. */
-void base_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -96,11 +96,3 @@ void arbor_error(const char *fmt, ...)
 	log_v("Error: ", fmt, ap);
 	va_end(ap);
 }
-
-void base_warning(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	log_v("Warning: ", fmt, ap);
-	va_end(ap);
-}

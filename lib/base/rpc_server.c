@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <arbor/error.h>
+#include <arbor/log.h>
 #include "internal.h"
 
 struct arbor_rpc_conn {
@@ -112,10 +113,10 @@ static void conn_evict(struct arbor_rpc_conn *conn, const char *why)
 	struct arbor_rpc_object *obj = conn->obj;
 
 	if (obj->label)
-		base_warning("%s (\"%s\"): closing a client connection: %s", obj->iface->name,
-		             obj->label, why);
+		arbor_warning("%s (\"%s\"): closing a client connection: %s", obj->iface->name,
+		              obj->label, why);
 	else
-		base_warning("%s: closing a client connection: %s", obj->iface->name, why);
+		arbor_warning("%s: closing a client connection: %s", obj->iface->name, why);
 	conn_close(conn);
 }
 
