@@ -182,7 +182,90 @@ static int parent_exit(struct arbor_rpc_request *req)
 	return 0;
 }
 
+static int parent_upgrade(struct arbor_rpc_request *req)
+{
+	struct core_client *c = container_of(req->object, struct core_client, obj);
+	struct arbor_parent_upgrade_args a;
+	struct session *s;
+	int err;
+
+	memcpy(&a, req->in->payload, sizeof(a));
+	s = find_session(c, a.id);
+	if (!s)
+		return ARBOR_E_NOT_FOUND;
+	/* core's sessions need no more than they cost: keep it, return it on close */
+	err = account_withdraw(parent_service_account(c), a.ram, a.caps);
+	if (err)
+		return err;
+	s->ram += a.ram;
+	s->caps += a.caps;
+	return 0;
+}
+
+static int parent_sigh(struct arbor_rpc_request *req)
+{
+	/* core sends the root none of these signals: it answers everything at once */
+	return 0;
+}
+
+static int parent_announce(struct arbor_rpc_request *req)
+{
+	struct core_client *c = container_of(req->object, struct core_client, obj);
+	struct arbor_parent_announce_args a;
+
+	memcpy(&a, req->in->payload, sizeof(a));
+	a.service[sizeof(a.service) - 1] = '\0';
+	core_warning("%s: illegal announcement of service \"%s\": core has no clients but its root",
+	             c->name, a.service);
+	return ARBOR_E_DENIED;
+}
+
+static int parent_no_requests(struct arbor_rpc_request *req)
+{
+	return ARBOR_E_NOT_FOUND;
+}
+
+static int parent_resource_request(struct arbor_rpc_request *req)
+{
+	struct core_client *c = container_of(req->object, struct core_client, obj);
+	struct arbor_parent_quota a;
+
+	memcpy(&a, req->in->payload, sizeof(a));
+	core_warning("%s requests resources: ram_quota=%llu, cap_quota=%llu, but core has no more "
+	             "to give (start it with a larger --ram or --caps)", c->name,
+	             (unsigned long long)a.ram, (unsigned long long)a.caps);
+	return 0;
+}
+
+static int parent_yield_request(struct arbor_rpc_request *req)
+{
+	struct arbor_parent_quota none = { 0, 0 };
+
+	memcpy(req->out->payload, &none, sizeof(none));
+	req->out->size = sizeof(none);
+	return 0;
+}
+
+static int parent_ignore(struct arbor_rpc_request *req)
+{
+	return 0;
+}
+
+#define OP(op, name, type, ncaps, fn) [op] = { name, sizeof(type), sizeof(type), ncaps, fn }
+#define OP_NOARGS(op, name, fn)       [op] = { name, 0, 0, 0, fn }
+
 static const struct arbor_rpc_op parent_ops[ARBOR_PARENT_NOPS] = {
+	OP(ARBOR_PARENT_UPGRADE, "upgrade", struct arbor_parent_upgrade_args, 0, parent_upgrade),
+	OP(ARBOR_PARENT_SIGH, "sigh", struct arbor_parent_sigh_args, 1, parent_sigh),
+	OP(ARBOR_PARENT_ANNOUNCE, "announce", struct arbor_parent_announce_args, 0, parent_announce),
+	OP_NOARGS(ARBOR_PARENT_NEXT_REQUEST, "next_request", parent_no_requests),
+	OP(ARBOR_PARENT_DELIVER, "deliver", struct arbor_parent_deliver_args, 1, parent_no_requests),
+	OP(ARBOR_PARENT_RESPONSE, "response", struct arbor_parent_response_args, 0, parent_no_requests),
+	OP(ARBOR_PARENT_RESOURCE_REQUEST, "resource_request", struct arbor_parent_quota, 0,
+	   parent_resource_request),
+	OP_NOARGS(ARBOR_PARENT_YIELD_REQUEST, "yield_request", parent_yield_request),
+	OP_NOARGS(ARBOR_PARENT_YIELD_RESPONSE, "yield_response", parent_ignore),
+	OP_NOARGS(ARBOR_PARENT_HEARTBEAT_RESPONSE, "heartbeat_response", parent_ignore),
 	[ARBOR_PARENT_SESSION]     = { "session", sizeof(struct arbor_parent_session_args),
 	                               sizeof(struct arbor_parent_session_args), 0, parent_session },
 	[ARBOR_PARENT_SESSION_CAP] = { "session_cap", sizeof(struct arbor_parent_id_args),

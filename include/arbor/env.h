@@ -17,6 +17,7 @@ struct arbor_env {
 	int argc;
 	char **argv;
 	struct arbor_cap *pd_cap, *cpu_cap, *log_cap, *rom_cap;   /* private: use the accessors */
+	struct parent_signals *parent_signals;                   /* private: lib/base/parent_signal.c */
 };
 
 /* Implemented by every component; it returns, the entrypoint takes over. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <arbor/env.h>
 #include <arbor/error.h>
+#include <arbor/parent.h>
 #include <session/parent.h>
 
 int main(int argc, char **argv)
@@ -18,6 +19,8 @@ int main(int argc, char **argv)
 		        arbor_strerror(err));
 		return 1;
 	}
+	if (env.parent)
+		arbor_parent_heartbeat_enable(&env);
 	component_construct(&env);
 	err = arbor_ep_run(env.ep);
 	arbor_exit(&env, err ? 1 : 0);

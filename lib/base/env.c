@@ -27,6 +27,7 @@ int arbor_env_init(struct arbor_env *env, int parent_fd, int argc, char **argv)
 
 	env->parent = NULL;
 	env->pd_cap = env->cpu_cap = env->log_cap = env->rom_cap = NULL;
+	env->parent_signals = NULL;
 	env->argc = argc;
 	env->argv = argv;
 	err = arbor_ep_new(&env->ep);

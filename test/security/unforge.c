@@ -311,10 +311,15 @@ static void impersonate(void)
 void component_construct(struct arbor_env *env)
 {
 
-	/* before any RPC: the only socket may be the parent capability */
+	/*
+	 * The only socket may be the parent capability: lib/base's main
+	 * called the parent once (to take heartbeats) on a private connection
+	 * the parent made; drop that first.
+	 */
 	int known[8];
 	unsigned nknown = 0;
 
+	arbor_cap_trim(env->parent);
 	known[nknown++] = 3;
 	static struct scan first;
 	scan_fds(&first, known, nknown);
