@@ -1,0 +1,30 @@
+/*
+ * The arbor command line tool: one verb per file (check.c, later run.c,
+ * test.c, ...), each a main-like function listed in main.c's verb table.
+ */
+#ifndef TOOL_ARBOR_H
+#define TOOL_ARBOR_H
+
+/* Exit statuses shared by the verbs. */
+#define ARBOR_EXIT_OK      0
+#define ARBOR_EXIT_FAILURE 1  /* the verb could not do its work (unreadable file, no memory) */
+#define ARBOR_EXIT_USAGE   2  /* bad verb, option or argument */
+#define ARBOR_EXIT_INVALID 3  /* the work was done and found errors */
+
+/*
+ * A verb: argv[0] is the verb's name, argv[1..argc) its options and
+ * arguments. "--help" prints the verb's usage on stdout and returns 0.
+ * Returns the process's exit status.
+ */
+typedef int arbor_verb_fn(int argc, char **argv);
+
+struct arbor_verb {
+	const char *name;
+	arbor_verb_fn *fn;
+	const char *summary;   /* one line for `arbor --help` */
+};
+
+/* arbor check [--ram SIZE] [--caps N] [-o text|json] [-q] FILE...: validate init configs. */
+int check_main(int argc, char **argv);
+
+#endif
