@@ -75,7 +75,9 @@ void xml_node_source(const struct xml_node *node, size_t *offset, size_t *len);
 
 /*
  * The first child element of node whose type is type, or any child when
- * type is NULL; NULL when there is none. Borrowed from the tree.
+ * type is NULL; NULL when there is none. Borrowed from the tree. The
+ * lookups (first child, next sibling, attributes) accept a NULL node and
+ * then find nothing, so optional elements need no special case.
  */
 struct xml_node *xml_first_child(const struct xml_node *node, const char *type);
 

@@ -86,9 +86,14 @@ void arbor_service_orphan(struct arbor_session *s)
 
 /* ---- local services ---- */
 
+struct local_service {
+	struct arbor_service svc;
+	const struct arbor_local_ops *ops;
+};
+
 static void local_initiate(struct arbor_service *svc, struct arbor_session *s)
 {
-	const struct arbor_local_ops *ops = svc->priv;
+	const struct arbor_local_ops *ops = container_of(svc, struct local_service, svc)->ops;
 	int err;
 
 	switch (s->phase) {
@@ -133,17 +138,17 @@ int arbor_local_service_new(struct arbor_env *env, const char *name,
                             const struct arbor_local_ops *ops, void *priv,
                             struct arbor_service **out)
 {
-	struct arbor_service *svc = calloc(1, sizeof(*svc));
+	struct local_service *ls = calloc(1, sizeof(*ls));
 
 	*out = NULL;
-	if (!svc)
+	if (!ls)
 		return -ENOMEM;
-	snprintf(svc->name, sizeof(svc->name), "%s", name);
-	svc->ops = &local_ops;
-	svc->env = env;
-	svc->priv = (void *)ops;
-	(void)priv;
-	*out = svc;
+	snprintf(ls->svc.name, sizeof(ls->svc.name), "%s", name);
+	ls->svc.ops = &local_ops;
+	ls->svc.env = env;
+	ls->svc.priv = priv;
+	ls->ops = ops;
+	*out = &ls->svc;
 	return 0;
 }
 
@@ -158,7 +163,7 @@ void arbor_local_service_free(struct arbor_service *svc)
 		else
 			arbor_session_free(s);
 	}
-	free(svc);
+	free(container_of(svc, struct local_service, svc));
 }
 
 /* ---- parent services ---- */

@@ -462,12 +462,12 @@ static struct xml_node *xml_match(struct xml_node *node, const char *type)
 
 struct xml_node *xml_first_child(const struct xml_node *node, const char *type)
 {
-	return xml_match(node->first, type);
+	return node ? xml_match(node->first, type) : NULL;
 }
 
 struct xml_node *xml_next_sibling(const struct xml_node *node, const char *type)
 {
-	return xml_match(node->next, type);
+	return node ? xml_match(node->next, type) : NULL;
 }
 
 size_t xml_attr_count(const struct xml_node *node)
@@ -490,6 +490,8 @@ const char *xml_attr(const struct xml_node *node, const char *name)
 {
 	size_t i;
 
+	if (!node)
+		return NULL;
 	for (i = 0; i < node->attr_count; i++)
 		if (!strcmp(node->attrs[i].name, name))
 			return node->attrs[i].value;

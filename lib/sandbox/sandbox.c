@@ -1,0 +1,235 @@
+/*
+ * Applying a configuration: validate it whole, then compare it with the
+ * children there are. A <start> node gone, or changed in what a restart is
+ * needed for (binary, route, provides, version), ends its child, and in
+ * cascade the children that had sessions at it; a changed <config> or
+ * quota is passed to the running child. New children start in document
+ * order, so leftover quota goes to the first ones first.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <arbor/error.h>
+#include <arbor/log.h>
+#include <sandbox/validate.h>
+#include "sandbox_internal.h"
+
+struct sandbox_heartbeat {
+	struct arbor_io io;
+	struct sandbox *sb;
+};
+
+int sandbox_new(struct arbor_env *env, const struct sandbox_hooks *hooks, struct sandbox **out)
+{
+	struct sandbox *sb = calloc(1, sizeof(*sb));
+
+	*out = NULL;
+	if (!sb)
+		return -ENOMEM;
+	sb->env = env;
+	if (hooks)
+		sb->hooks = *hooks;
+	*out = sb;
+	return 0;
+}
+
+void *sandbox_priv(struct sandbox *sb)
+{
+	return sb->hooks.priv;
+}
+
+static void unlink_child(struct sandbox *sb, struct sandbox_child *sc)
+{
+	for (struct sandbox_child **l = &sb->children; *l; l = &(*l)->next) {
+		if (*l == sc) {
+			*l = sc->next;
+			return;
+		}
+	}
+}
+
+/* Does client hold (or wait for) a session at a service that server provides? */
+static int depends_on(const struct sandbox_child *client, const struct sandbox_child *server)
+{
+	for (struct arbor_service *svc = arbor_child_services(server->child); svc;
+	     svc = arbor_child_service_next(svc))
+		for (struct arbor_session *s = svc->sessions; s; s = s->next_at_service)
+			if (s->client == client->child)
+				return 1;
+	return 0;
+}
+
+/* Mark sc and, in cascade, its clients for ending. */
+static void abandon(struct sandbox *sb, struct sandbox_child *sc)
+{
+	if (sc->abandoned)
+		return;
+	sc->abandoned = 1;
+	for (struct sandbox_child *c = sb->children; c; c = c->next)
+		if (!c->abandoned && depends_on(c, sc))
+			abandon(sb, c);
+}
+
+void sandbox_free(struct sandbox *sb)
+{
+	if (!sb)
+		return;
+	/* in reverse order of creation: clients usually come after their servers */
+	while (sb->children) {
+		struct sandbox_child *last = sb->children;
+		while (last->next)
+			last = last->next;
+		unlink_child(sb, last);
+		sandbox_child_free(last);
+	}
+	while (sb->parent_services) {
+		struct sandbox_parent_service *ps = sb->parent_services;
+		sb->parent_services = ps->next;
+		arbor_parent_service_free(ps->svc);
+		free(ps);
+	}
+	xml_free(sb->config);
+	free(sb->config_text);
+	free(sb);
+}
+
+static const struct xml_node *find_start(const struct xml_node *config, const char *name)
+{
+	for (const struct xml_node *s = xml_first_child(config, "start"); s;
+	     s = xml_next_sibling(s, "start")) {
+		const char *n = xml_attr(s, "name");
+		if (n && !strcmp(n, name))
+			return s;
+	}
+	return NULL;
+}
+
+static void read_preserve(struct sandbox *sb)
+{
+	sb->preserve_ram = SANDBOX_PRESERVE_RAM_DEFAULT;
+	sb->preserve_caps = SANDBOX_PRESERVE_CAPS_DEFAULT;
+	for (const struct xml_node *r = xml_first_child(sb->config, "resource"); r;
+	     r = xml_next_sibling(r, "resource")) {
+		const char *name = xml_attr(r, "name");
+		if (name && !strcmp(name, "RAM"))
+			xml_attr_u64(r, "preserve", sb->preserve_ram, &sb->preserve_ram);
+		else if (name && !strcmp(name, "CAP"))
+			xml_attr_u64(r, "preserve", sb->preserve_caps, &sb->preserve_caps);
+	}
+}
+
+static void log_diagnostics(const struct validate_report *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const struct validate_diag *d = &r->diags[i];
+		/*
+		 * Routing problems do not stop init: the child concerned stays
+		 * incomplete until a later configuration mends the route.
+		 */
+		if (d->severity == VALIDATE_ERROR && d->stage != VALIDATE_STAGE_ROUTE)
+			arbor_error("%s:%lu:%lu: %s", r->file, d->line, d->column, d->message);
+		else
+			arbor_warning("%s:%lu:%lu: %s", r->file, d->line, d->column, d->message);
+	}
+}
+
+int sandbox_apply_config(struct sandbox *sb, const char *text, size_t len, const char *file)
+{
+	struct validate_limits limits = { 0, 0 };
+	struct validate_report report;
+	struct xml_node *config;
+	struct xml_error perr;
+	char *copy;
+	int err;
+
+	snprintf(sb->config_file, sizeof(sb->config_file), "%s", file ? file : "config");
+	copy = strndup(text, len);
+	if (!copy)
+		return -ENOMEM;
+	err = xml_parse(copy, len, sb->config_file, &config, &perr);
+	if (err) {
+		arbor_error("%s:%lu:%lu: %s", sb->config_file, perr.line, perr.column, perr.message);
+		arbor_error("unable to apply complete configuration: the running system stays as it is");
+		free(copy);
+		return ARBOR_E_INVALID;
+	}
+	validate_report_init(&report, sb->config_file);
+	err = validate_config(config, copy, len, &limits, &report);
+	log_diagnostics(&report);
+	if (err == ARBOR_E_INVALID && report.failed == VALIDATE_STAGE_ROUTE)
+		err = 0;
+	validate_report_fini(&report);
+	if (err) {
+		arbor_error("unable to apply complete configuration: the running system stays as it is "
+		            "(arbor check shows every error)");
+		xml_free(config);
+		free(copy);
+		return ARBOR_E_INVALID;
+	}
+
+	/* the new configuration is in force from here */
+	xml_free(sb->config);
+	free(sb->config_text);
+	sb->config = config;
+	sb->config_text = copy;
+	read_preserve(sb);
+
+	/* children whose <start> is gone or changed beyond a live update */
+	for (struct sandbox_child *sc = sb->children; sc; sc = sc->next) {
+		const struct xml_node *start = find_start(config, sc->name);
+		if (!start || sandbox_child_needs_restart(sc, start))
+			abandon(sb, sc);
+	}
+	for (struct sandbox_child *sc = sb->children, *next; sc; sc = next) {
+		next = sc->next;
+		if (sc->abandoned) {
+			unlink_child(sb, sc);
+			sandbox_child_free(sc);
+		}
+	}
+	/* live updates first: a downgrade frees quota for new children */
+	for (struct sandbox_child *sc = sb->children; sc; sc = sc->next)
+		sandbox_child_update(sc, find_start(config, sc->name), sb->config_text);
+
+	/* new children: create them all, so that routes between them resolve, then launch */
+	struct sandbox_child *created = NULL, **tail = &sb->children;
+	while (*tail)
+		tail = &(*tail)->next;
+	for (const struct xml_node *s = xml_first_child(config, "start"); s;
+	     s = xml_next_sibling(s, "start")) {
+		struct sandbox_child *sc;
+		if (sandbox_child_find(sb, xml_attr(s, "name")))
+			continue;
+		if (sandbox_child_new(sb, s, sb->config_text, &sc))
+			continue;
+		*tail = sc;
+		tail = &sc->next;
+		if (!created)
+			created = sc;
+	}
+	for (struct sandbox_child *sc = created; sc; sc = sc->next)
+		sandbox_child_launch(sc);
+	if (sb->hooks.state_changed)
+		sb->hooks.state_changed(sb);
+	return 0;
+}
+
+int sandbox_state_report(struct sandbox *sb, char *buf, size_t size)
+{
+	if (!sb->config || !xml_first_child(sb->config, "report"))
+		return 0;
+	return state_report_write(sb, buf, size);
+}
+
+void sandbox_report_params(struct sandbox *sb, size_t *buffer, unsigned *delay_ms)
+{
+	const struct xml_node *report = sb->config ? xml_first_child(sb->config, "report") : NULL;
+	uint64_t b = 4096, d = 100;
+
+	xml_attr_u64(report, "buffer", b, &b);
+	xml_attr_u64(report, "delay_ms", d, &d);
+	*buffer = (size_t)b;
+	*delay_ms = (unsigned)d;
+}
