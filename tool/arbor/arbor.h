@@ -27,4 +27,7 @@ struct arbor_verb {
 /* arbor check [--ram SIZE] [--caps N] [-o text|json] [-q] FILE...: validate init configs. */
 int check_main(int argc, char **argv);
 
+/* arbor run FILE.xml [--rom-dir DIR]... [--until REGEX] [--timeout S]: run a scenario. */
+int run_main(int argc, char **argv);
+
 #endif

@@ -11,6 +11,7 @@
 
 /* New verbs go here, each in its own file; the order is the order `arbor --help` lists them in. */
 static const struct arbor_verb verbs[] = {
+	{ "run",   run_main,   "run a scenario (an init configuration) in the foreground" },
 	{ "check", check_main, "validate init configurations offline (parse, validate, route)" },
 };
 
