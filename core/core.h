@@ -170,6 +170,8 @@ struct account *parent_service_account(struct core_client *client);
 /* The sealed memfd of module name (borrowed), loading it on first use. */
 int rom_session_module_fd(const char *name, int *fd);
 void rom_session_modules_fini(void);
+/* Follow module files on disk from now on (reloading changed ones). */
+int rom_session_watch_init(void);
 /* The module fd of one of core's ROM sessions (borrowed), or -1 for any other cap. */
 int rom_session_fd_of(struct arbor_cap *cap);
 

@@ -169,6 +169,8 @@ int main(int argc, char **argv)
 	err = arbor_ep_new(&core.ep);
 	if (!err)
 		err = setup_signals();
+	if (!err && rom_session_watch_init())
+		core_warning("core: cannot watch the ROM directories: changed files stay as they were");
 	if (err) {
 		core_error("core: cannot set up: %s", arbor_strerror(err));
 		return 1;

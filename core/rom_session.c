@@ -1,14 +1,21 @@
 /*
  * ROM service: files of the scenario's ROM directories, served as sealed
- * memfds. A module is loaded once and shared by every session; its content
- * can never change under a client, so update() reports "current" and a
- * registered signal handler is kept but never fires.
+ * memfds. A module is loaded once and shared by every session; the sealed
+ * content never changes under a client. When the file changes on disk
+ * (inotify on its directory), the module is loaded anew as a new memfd:
+ * its sessions are signalled, update() reports the change once, and the
+ * next dataspace() hands out the new content. This is how a scenario's
+ * configuration edited on the host reaches init.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <arbor/args.h>
@@ -21,10 +28,16 @@
 #define MFD_EXEC 0x0010U
 #endif
 
+struct rom_session;
+
 struct rom_module {
 	char name[ARBOR_ROM_NAME_MAX];
 	int fd;               /* sealed memfd, read-write file: core only */
 	int ro_fd;            /* what sessions hand out */
+	unsigned version;     /* counts reloads */
+	int watch;            /* inotify watch of the file's directory, -1 if none */
+	char file[NAME_MAX + 1];   /* the file's name in that directory (symlinks resolved) */
+	struct rom_session *sessions;
 	struct rom_module *next;
 };
 
@@ -33,9 +46,17 @@ struct rom_session {
 	char label[ARBOR_LABEL_MAX];
 	struct rom_module *module;
 	struct arbor_cap *sigh;
+	unsigned version;     /* of the content last handed out */
+	struct rom_session *next;
 };
 
 static struct rom_module *modules;
+
+/* Changes of module files on disk, watched by the entrypoint. */
+static struct {
+	struct arbor_io io;
+	int fd;
+} watcher = { .fd = -1 };
 
 static int valid_name(const char *name)
 {
@@ -64,11 +85,10 @@ static int copy_file(int from, int to, off_t size)
 	return 0;
 }
 
-static int load_module(const char *name, struct rom_module **out)
+/* Open the module's file in the first ROM directory that has it; *path: its real path. */
+static int open_module_file(const char *name, char path[PATH_MAX])
 {
-	struct rom_module *m;
-	struct stat st;
-	int file = -1, err = ARBOR_E_NOT_FOUND;
+	int file = -1;
 
 	for (unsigned i = 0; i < core.nrom_dirs && file < 0; i++) {
 		int dir = open(core.rom_dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -76,55 +96,137 @@ static int load_module(const char *name, struct rom_module **out)
 			continue;
 		/* names hold no '/': a module is an entry of the directory, or a symlink the scenario's author put there */
 		file = openat(dir, name, O_RDONLY | O_CLOEXEC);
+		if (file >= 0) {
+			char at[PATH_MAX + 32];
+			snprintf(at, sizeof(at), "%s/%s", core.rom_dirs[i], name);
+			if (!realpath(at, path))
+				path[0] = '\0';
+		}
 		close(dir);
 	}
-	if (file < 0)
+	return file;
+}
+
+/* The file's content as a sealed memfd and its read-only reopening. */
+static int seal_content(const char *name, int file, int *fd, int *ro_fd)
+{
+	struct stat st;
+	int err;
+
+	if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode))
 		return ARBOR_E_NOT_FOUND;
-	if (fstat(file, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err = ARBOR_E_NOT_FOUND;
-		goto fail_file;
-	}
-	m = calloc(1, sizeof(*m));
-	if (!m) {
-		err = -ENOMEM;
-		goto fail_file;
-	}
-	strcpy(m->name, name);
-	m->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-	if (m->fd < 0 && errno == EINVAL)
-		m->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (m->fd < 0) {
+	*fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (*fd < 0 && errno == EINVAL)
+		*fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (*fd < 0)
+		return -errno;
+	err = copy_file(file, *fd, st.st_size);
+	if (!err && fcntl(*fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		err = -errno;
-		goto fail_module;
+	if (!err) {
+		*ro_fd = ram_reopen_read_only(*fd);
+		if (*ro_fd < 0)
+			err = *ro_fd;
 	}
-	err = copy_file(file, m->fd, st.st_size);
-	if (!err && fcntl(m->fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
-		err = -errno;
-	if (err)
-		goto fail_memfd;
-	m->ro_fd = ram_reopen_read_only(m->fd);
-	if (m->ro_fd < 0) {
-		err = m->ro_fd;
-		goto fail_memfd;
+	if (err) {
+		close(*fd);
+		return err;
 	}
 	/*
 	 * Execute-only from now on: a component started from a binary it
 	 * cannot read is not dumpable (the fds core holds keep their access).
 	 */
-	fchmod(m->fd, 0111);
+	fchmod(*fd, 0111);
+	return 0;
+}
+
+/* Follow the file: watch its directory for writes and renames onto it. */
+static void watch_module(struct rom_module *m, const char *path)
+{
+	char dir[PATH_MAX], base[PATH_MAX];
+
+	m->watch = -1;
+	if (watcher.fd < 0 || !path[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(base, sizeof(base), "%s", path);
+	snprintf(m->file, sizeof(m->file), "%s", basename(base));
+	m->watch = inotify_add_watch(watcher.fd, dirname(dir),
+	                             IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+}
+
+static int load_module(const char *name, struct rom_module **out)
+{
+	struct rom_module *m;
+	char path[PATH_MAX] = "";
+	int file = open_module_file(name, path), err;
+
+	if (file < 0)
+		return ARBOR_E_NOT_FOUND;
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		close(file);
+		return -ENOMEM;
+	}
+	strcpy(m->name, name);
+	err = seal_content(name, file, &m->fd, &m->ro_fd);
 	close(file);
+	if (err) {
+		free(m);
+		return err;
+	}
+	watch_module(m, path);
 	m->next = modules;
 	modules = m;
 	*out = m;
 	return 0;
+}
 
-fail_memfd:
-	close(m->fd);
-fail_module:
-	free(m);
-fail_file:
+/* The file of m changed: load it anew and tell the sessions. */
+static void reload_module(struct rom_module *m)
+{
+	char path[PATH_MAX] = "";
+	int file = open_module_file(m->name, path), fd, ro_fd;
+
+	if (file < 0)
+		return;          /* gone for now: keep the content we have */
+	if (seal_content(m->name, file, &fd, &ro_fd)) {
+		close(file);
+		return;
+	}
 	close(file);
-	return err;
+	close(m->fd);
+	close(m->ro_fd);
+	m->fd = fd;
+	m->ro_fd = ro_fd;
+	m->version++;
+	for (struct rom_session *s = m->sessions; s; s = s->next)
+		if (s->sigh)
+			arbor_signal_submit(s->sigh, 1);
+}
+
+static void files_changed(struct arbor_io *io, uint32_t events)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n = read(watcher.fd, buf, sizeof(buf));
+
+	for (char *p = buf; n > 0 && p < buf + n; ) {
+		struct inotify_event *ev = (struct inotify_event *)p;
+		for (struct rom_module *m = modules; m; m = m->next)
+			if (ev->len && m->watch == ev->wd && !strcmp(m->file, ev->name))
+				reload_module(m);
+		p += sizeof(*ev) + ev->len;
+	}
+}
+
+int rom_session_watch_init(void)
+{
+	watcher.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (watcher.fd < 0)
+		return -errno;
+	watcher.io.fd = watcher.fd;
+	watcher.io.fn = files_changed;
+	return arbor_io_watch(core.ep, &watcher.io, EPOLLIN);
 }
 
 static int find_module(const char *name, struct rom_module **out)
@@ -159,6 +261,11 @@ void rom_session_modules_fini(void)
 		close(m->ro_fd);
 		free(m);
 	}
+	if (watcher.fd >= 0) {
+		arbor_io_unwatch(&watcher.io);
+		close(watcher.fd);
+		watcher.fd = -1;
+	}
 }
 
 /* ---- the session ---- */
@@ -177,6 +284,7 @@ static int rom_dataspace(struct arbor_rpc_request *req)
 
 	if (fd < 0)
 		return ARBOR_E_OUT_OF_CAPS;
+	s->version = s->module->version;
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	err = arbor_cap_from_fd(fd, ARBOR_CAP_DATASPACE, &ds);
 	if (err)
@@ -202,7 +310,8 @@ static int rom_sigh(struct arbor_rpc_request *req)
 
 static int rom_update(struct arbor_rpc_request *req)
 {
-	struct arbor_rom_update u = { .changed = 0 };
+	struct rom_session *s = session_of(req);
+	struct arbor_rom_update u = { .changed = s->version != s->module->version };
 
 	memcpy(req->out->payload, &u, sizeof(u));
 	req->out->size = sizeof(u);
@@ -239,11 +348,14 @@ static int rom_create(struct core_client *owner, const char *label, const char *
 	if (!s)
 		return -ENOMEM;
 	s->module = m;
+	s->version = m->version;
 	err = arbor_rpc_object_manage(core.ep, &s->obj, &rom_iface);
 	if (err) {
 		free(s);
 		return err;
 	}
+	s->next = m->sessions;
+	m->sessions = s;
 	snprintf(s->label, sizeof(s->label), "%s", label);
 	s->obj.label = s->label;
 	*obj = s;
@@ -255,6 +367,12 @@ static void rom_destroy(void *obj)
 {
 	struct rom_session *s = obj;
 
+	for (struct rom_session **l = &s->module->sessions; *l; l = &(*l)->next) {
+		if (*l == s) {
+			*l = s->next;
+			break;
+		}
+	}
 	arbor_rpc_object_dissolve(&s->obj);
 	arbor_cap_unref(s->sigh);
 	free(s);

@@ -61,4 +61,13 @@ config noroute '<start name="lonely"> <binary name="hello"/> <route> <service na
 "$arbor" run "$tmp/noroute.xml" --until 'no route to service "LOG"' --timeout 20 >"$tmp/out" 2>&1; rc=$?
 ok $(test $rc -eq 0; echo $?) "a route to a missing child is reported by init (exit $rc)"
 
+# live reconfiguration from the host: a <start> added to the file on disk starts
+config live '<start name="idle"/>'
+"$arbor" run "$tmp/live.xml" --until '^\[init -> hello\] Hello from' --timeout 20 >"$tmp/out" 2>&1 &
+pid=$!
+sleep 1
+sed -i 's|<start name="idle"/>|<start name="idle"/> <start name="hello"/>|' "$tmp/live.xml"
+wait $pid; rc=$?
+ok $(test $rc -eq 0; echo $?) "a <start> added to the file while it runs is started (exit $rc)"
+
 echo "1..$n"
