@@ -9,17 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
 #include <sandbox/validate.h>
 #include "sandbox_internal.h"
-
-struct sandbox_heartbeat {
-	struct arbor_io io;
-	struct sandbox *sb;
-};
 
 int sandbox_new(struct arbor_env *env, const struct sandbox_hooks *hooks, struct sandbox **out)
 {
@@ -90,10 +86,17 @@ void sandbox_free(struct sandbox *sb)
 		arbor_parent_service_free(ps->svc);
 		free(ps);
 	}
+	if (sb->heartbeat_io.fd > 0) {
+		arbor_io_unwatch(&sb->heartbeat_io);
+		close(sb->heartbeat_io.fd);
+	}
 	xml_free(sb->config);
 	free(sb->config_text);
 	free(sb);
 }
+
+static void reconcile(struct sandbox *sb);
+static void heartbeat_configure(struct sandbox *sb);
 
 static const struct xml_node *find_start(const struct xml_node *config, const char *name)
 {
@@ -182,6 +185,19 @@ int sandbox_apply_config(struct sandbox *sb, const char *text, size_t len, const
 		if (!start || sandbox_child_needs_restart(sc, start))
 			abandon(sb, sc);
 	}
+	reconcile(sb);
+	heartbeat_configure(sb);
+	return 0;
+}
+
+/*
+ * Bring the children in line with the configuration in force: end the
+ * abandoned ones, update the others, start what is missing.
+ */
+static void reconcile(struct sandbox *sb)
+{
+	const struct xml_node *config = sb->config;
+
 	for (struct sandbox_child *sc = sb->children, *next; sc; sc = next) {
 		next = sc->next;
 		if (sc->abandoned) {
@@ -213,7 +229,71 @@ int sandbox_apply_config(struct sandbox *sb, const char *text, size_t len, const
 		sandbox_child_launch(sc);
 	if (sb->hooks.state_changed)
 		sb->hooks.state_changed(sb);
-	return 0;
+}
+
+/* ---- heartbeats ---- */
+
+static void heartbeat_tick(struct arbor_io *io, uint32_t events)
+{
+	struct sandbox *sb = container_of(io, struct sandbox, heartbeat_io);
+	uint64_t expirations;
+	int restart = 0, changed = 0;
+
+	if (read(sb->heartbeat_io.fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	for (struct sandbox_child *sc = sb->children; sc; sc = sc->next) {
+		if (!sc->heartbeat || sc->abandoned)
+			continue;
+		/* one outstanding beat is tolerated: it is on its way */
+		unsigned outstanding = arbor_child_heartbeat(sc->child);
+		unsigned skipped = outstanding > 1 ? outstanding - 1 : 0;
+		if (skipped != sc->skipped_heartbeats)
+			changed = 1;
+		sc->skipped_heartbeats = skipped;
+		if (sc->heartbeat_restart_after && skipped > sc->heartbeat_restart_after) {
+			arbor_warning("%s: %u heartbeats skipped, restarting it", sc->name, skipped);
+			abandon(sb, sc);
+			restart = 1;
+		}
+	}
+	if (restart)
+		reconcile(sb);
+	else if (changed && sb->hooks.state_changed)
+		sb->hooks.state_changed(sb);
+}
+
+/* Beat at <heartbeat rate_ms> while any child asks for it. */
+static void heartbeat_configure(struct sandbox *sb)
+{
+	const struct xml_node *hb = xml_first_child(sb->config, "heartbeat");
+	uint64_t rate_ms = 1000;
+	int wanted = 0;
+	struct itimerspec its = { 0 };
+
+	for (struct sandbox_child *sc = sb->children; sc; sc = sc->next)
+		wanted |= sc->heartbeat;
+	xml_attr_u64(hb, "rate_ms", rate_ms, &rate_ms);
+	if (!hb || !rate_ms)
+		wanted = 0;
+	if (wanted && sb->heartbeat_io.fd <= 0) {
+		int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (fd < 0)
+			return;
+		sb->heartbeat_io.fd = fd;
+		sb->heartbeat_io.fn = heartbeat_tick;
+		if (arbor_io_watch(sb->env->ep, &sb->heartbeat_io, EPOLLIN)) {
+			close(fd);
+			sb->heartbeat_io.fd = 0;
+			return;
+		}
+	}
+	if (sb->heartbeat_io.fd <= 0)
+		return;
+	if (wanted) {
+		its.it_value.tv_sec = its.it_interval.tv_sec = rate_ms / 1000;
+		its.it_value.tv_nsec = its.it_interval.tv_nsec = (rate_ms % 1000) * 1000000L;
+	}
+	timerfd_settime(sb->heartbeat_io.fd, 0, &its, NULL);
 }
 
 int sandbox_state_report(struct sandbox *sb, char *buf, size_t size)

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <arbor/child.h>
+#include <arbor/entrypoint.h>
 #include <arbor/service.h>
 #include <sandbox/local_rom.h>
 #include <sandbox/sandbox.h>
@@ -55,6 +56,7 @@ struct sandbox {
 	struct sandbox_parent_service *parent_services;
 	uint64_t preserve_ram, preserve_caps;
 	unsigned next_child_id;
+	struct arbor_io heartbeat_io;     /* timerfd at <heartbeat rate_ms>; fd 0: none */
 };
 
 /* ---- sandbox_child.c ---- */
