@@ -115,6 +115,8 @@ int arbor_child_started(const struct arbor_child *child);
 /* NULL, or why the child has not started: "waiting for LOG session", "denied ROM session". */
 const char *arbor_child_incomplete(const struct arbor_child *child);
 
+/* Environment session i (0 PD, 1 CPU, 2 LOG, 3 ROM) or NULL. */
+struct arbor_session *arbor_child_env_session(const struct arbor_child *child, unsigned i);
 /* The sessions the child opened (first; then s->next_at_client). */
 struct arbor_session *arbor_child_sessions(const struct arbor_child *child);
 /* The last resource request (0/0 when none is open). */

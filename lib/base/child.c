@@ -19,6 +19,11 @@ int arbor_child_exited(const struct arbor_child *c) { return c->exited; }
 int arbor_child_started(const struct arbor_child *c) { return c->started; }
 struct arbor_session *arbor_child_sessions(const struct arbor_child *c) { return c->sessions; }
 
+struct arbor_session *arbor_child_env_session(const struct arbor_child *c, unsigned i)
+{
+	return i < CHILD_ENV_SESSIONS ? c->env_sessions[i] : NULL;
+}
+
 const struct arbor_pd_exit_state *arbor_child_exit_state(const struct arbor_child *c)
 {
 	return &c->exit_state;

@@ -120,8 +120,12 @@ static void put_child(struct out *o, const struct xml_node *report, struct sandb
 		put_quota(o, "ram", sc->ram, q.ram_quota, q.ram_used, req_ram);
 	if (want(report, "child_caps"))
 		put_quota(o, "caps", sc->caps, q.cap_quota, q.cap_used, req_caps);
-	if (want(report, "requested") && arbor_child_sessions(c)) {
+	if (want(report, "requested")) {
 		put(o, "<requested>");
+		for (unsigned i = 0; i < 4; i++)
+			if (arbor_child_env_session(c, i))
+				put_session(o, arbor_child_env_session(c, i), arbor_child_env_session(c, i)->label,
+				            want(report, "session_args"));
 		for (struct arbor_session *s = arbor_child_sessions(c); s; s = s->next_at_client)
 			put_session(o, s, s->label, want(report, "session_args"));
 		put(o, "</requested>");
@@ -139,7 +143,7 @@ static void put_child(struct out *o, const struct xml_node *report, struct sandb
 		if (any)
 			put(o, "</provided>");
 	}
-	put(o, "</child>");
+	put(o, "</child>\n");
 }
 
 int state_report_write(struct sandbox *sb, char *buf, size_t size)
@@ -152,7 +156,7 @@ int state_report_write(struct sandbox *sb, char *buf, size_t size)
 	put(&o, "<state");
 	if (version)
 		put_attr(&o, "version", version);
-	put(&o, ">");
+	put(&o, ">\n");
 	if (want(report, "init_ram") || want(report, "init_caps"))
 		arbor_pd_quota(arbor_env_pd(sb->env), &q);
 	if (want(report, "init_ram"))
