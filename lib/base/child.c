@@ -415,9 +415,10 @@ static void child_ended(struct arbor_signal_handler *sh, uint64_t count)
 	    st->state < ARBOR_PD_EXITED)
 		return;
 	c->exited = 1;
+	child_changed(c);
 	if (c->policy && c->policy->exited) {
+		/* last: the policy may destroy the child */
 		c->policy->exited(c, st);
-		child_changed(c);
 		return;
 	}
 	if (st->state == ARBOR_PD_EXITED)

@@ -299,9 +299,11 @@ int child_op_response(struct arbor_rpc_request *req)
 		return ARBOR_E_NOT_FOUND;
 	switch (s->phase) {
 	case ARBOR_PHASE_CREATE_REQUESTED:
-		if (a.result != ARBOR_E_DENIED && a.result != ARBOR_E_INSUFFICIENT_RAM &&
-		    a.result != ARBOR_E_INSUFFICIENT_CAPS)
-			return ARBOR_E_INVALID;
+		if (a.result >= 0)
+			return ARBOR_E_INVALID;      /* a create is answered by DELIVER */
+		/* the client knows denial and insufficiency; anything else is a denial */
+		if (a.result != ARBOR_E_INSUFFICIENT_RAM && a.result != ARBOR_E_INSUFFICIENT_CAPS)
+			a.result = ARBOR_E_DENIED;
 		if (pay_server(c, s->ram, s->caps, 0))
 			arbor_warning("%s: keeps the donation of a session it refused", c->name);
 		s->phase = ARBOR_PHASE_FAILED;

@@ -80,10 +80,14 @@ static void create(struct arbor_parent_request *rq)
 	err = root->ops->create(root, &req, &session, &cap);
 	if (err == ARBOR_E_PENDING)
 		return;
-	if (!err)
-		err = arbor_root_deliver(root, rq->server_id, session, cap);
-	else
+	if (!err) {
+		arbor_root_deliver(root, rq->server_id, session, cap);
+	} else {
+		/* the parent knows denial and insufficiency; any other failure is a denial */
+		if (err != ARBOR_E_INSUFFICIENT_RAM && err != ARBOR_E_INSUFFICIENT_CAPS)
+			err = ARBOR_E_DENIED;
 		arbor_parent_response(root_env->parent, rq->server_id, err);
+	}
 	arbor_cap_unref(cap);
 }
 
@@ -165,5 +169,7 @@ int arbor_root_deliver(struct arbor_root *root, uint32_t server_id, void *sessio
 
 int arbor_root_refuse(struct arbor_root *root, uint32_t server_id, int error)
 {
+	if (error != ARBOR_E_INSUFFICIENT_RAM && error != ARBOR_E_INSUFFICIENT_CAPS)
+		error = ARBOR_E_DENIED;
 	return arbor_parent_response(root_env->parent, server_id, error);
 }
