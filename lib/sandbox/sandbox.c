@@ -227,6 +227,7 @@ static void reconcile(struct sandbox *sb)
 	}
 	for (struct sandbox_child *sc = created; sc; sc = sc->next)
 		sandbox_child_launch(sc);
+	sandbox_servers_apply(sb);
 	if (sb->hooks.state_changed)
 		sb->hooks.state_changed(sb);
 }

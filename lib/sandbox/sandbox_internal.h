@@ -56,6 +56,7 @@ struct sandbox {
 	struct sandbox_parent_service *parent_services;
 	uint64_t preserve_ram, preserve_caps;
 	unsigned next_child_id;
+	struct sandbox_server *servers;   /* <service> nodes announced to init's parent */
 	struct arbor_io heartbeat_io;     /* timerfd at <heartbeat rate_ms>; fd 0: none */
 };
 
@@ -86,6 +87,11 @@ int route_resolve(struct arbor_child *child, const char *service, const char *la
                   struct arbor_service **svc, char *server_label, size_t size);
 /* The parent service for name, created on first use. */
 int route_parent_service(struct sandbox *sb, const char *name, struct arbor_service **out);
+
+/* ---- server.c ---- */
+
+/* Announce new <service> nodes; forward requests whose child is there now. */
+void sandbox_servers_apply(struct sandbox *sb);
 
 /* ---- state_report.c ---- */
 

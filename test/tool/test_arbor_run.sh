@@ -70,4 +70,49 @@ sed -i 's|<start name="idle"/>|<start name="idle"/> <start name="hello"/>|' "$tm
 wait $pid; rc=$?
 ok $(test $rc -eq 0; echo $?) "a <start> added to the file while it runs is started (exit $rc)"
 
+# arbor test: a runtime with expected lines in order, <fail> patterns, a time limit
+runtime() {
+	cat >"$tmp/$1.runtime" <<EOT
+<runtime>
+	<fail after_seconds="$2"/>
+	<succeed>$3</succeed>
+	<fail>Error: </fail>
+	<config>
+		<parent-provides>
+			<service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service name="LOG"/>
+		</parent-provides>
+		<default-route> <any-service> <parent/> </any-service> </default-route>
+		<default caps="100" ram="$4"/>
+		$5
+	</config>
+</runtime>
+EOT
+}
+runtime pass 20 '[init -> hello] Hello from*
+		[init] child "hello" exited with exit value 0' 1M '<start name="hello"/>'
+"$arbor" test "$tmp/pass.runtime" >"$tmp/out" 2>&1; rc=$?
+ok $(test $rc -eq 0 && grep -q 'passed (2 expected lines in order)' "$tmp/out"; echo $?) \
+	"arbor test passes when the lines appear in order (exit $rc)"
+
+runtime order 20 '[init] child "hello" exited*
+		[init -> hello] Hello from' 1M '<start name="hello"> <exit propagate="yes"/> </start>'
+"$arbor" test "$tmp/order.runtime" >"$tmp/out" 2>&1; rc=$?
+ok $(test $rc -eq 1 && grep -q 'ended (status 0) before' "$tmp/out"; echo $?) \
+	"lines out of order fail when the scenario ends (exit $rc)"
+
+runtime failpat 20 'never seen' 1M '<start name="crasher"/>'
+"$arbor" test "$tmp/failpat.runtime" >"$tmp/out" 2>&1; rc=$?
+ok $(test $rc -eq 1 && grep -q 'matches <fail>Error:</fail>' "$tmp/out"; echo $?) \
+	"a line matching <fail> fails the test at once (exit $rc)"
+
+runtime slow 1 'never seen' 1M '<start name="idle"/>'
+"$arbor" test "$tmp/slow.runtime" >"$tmp/out" 2>&1; rc=$?
+ok $(test $rc -eq 124 && grep -q 'timed out after 1 s waiting for: never seen' "$tmp/out"; echo $?) \
+	"<fail after_seconds> ends a test with 124 (exit $rc)"
+
+runtime invalid 20 'x' 1Q '<start name="idle"/>'
+"$arbor" test "$tmp/invalid.runtime" >"$tmp/out" 2>&1; rc=$?
+ok $(test $rc -eq 3 && grep -q 'invalid.runtime:10:' "$tmp/out"; echo $?) \
+	"an invalid config is reported at its line in the runtime file (exit $rc)"
+
 echo "1..$n"

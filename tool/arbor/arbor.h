@@ -30,4 +30,7 @@ int check_main(int argc, char **argv);
 /* arbor run FILE.xml [--rom-dir DIR]... [--until REGEX] [--timeout S]: run a scenario. */
 int run_main(int argc, char **argv);
 
+/* arbor test FILE [--rom-dir DIR]... [-v]: run a test runtime and judge it. */
+int test_main(int argc, char **argv);
+
 #endif

@@ -12,6 +12,7 @@
 /* New verbs go here, each in its own file; the order is the order `arbor --help` lists them in. */
 static const struct arbor_verb verbs[] = {
 	{ "run",   run_main,   "run a scenario (an init configuration) in the foreground" },
+	{ "test",  test_main,  "run a test scenario (<runtime> with <succeed>/<fail>) and judge it" },
 	{ "check", check_main, "validate init configurations offline (parse, validate, route)" },
 };
 
