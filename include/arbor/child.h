@@ -110,6 +110,8 @@ struct arbor_cap *arbor_child_pd(const struct arbor_child *child);
 int arbor_child_exited(const struct arbor_child *child);
 /* The process's end (valid once arbor_child_exited()). */
 const struct arbor_pd_exit_state *arbor_child_exit_state(const struct arbor_child *child);
+/* Non-zero once the child's quota is in its PD (just before the start). */
+int arbor_child_quota_moved(const struct arbor_child *child);
 /* Non-zero once the process runs (or ran). */
 int arbor_child_started(const struct arbor_child *child);
 /* NULL, or why the child has not started: "waiting for LOG session", "denied ROM session". */

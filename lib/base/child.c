@@ -17,6 +17,7 @@ const char *arbor_child_name(const struct arbor_child *c) { return c->name; }
 void *arbor_child_priv(const struct arbor_child *c) { return c->priv; }
 int arbor_child_exited(const struct arbor_child *c) { return c->exited; }
 int arbor_child_started(const struct arbor_child *c) { return c->started; }
+int arbor_child_quota_moved(const struct arbor_child *c) { return c->env_ready; }
 struct arbor_session *arbor_child_sessions(const struct arbor_child *c) { return c->sessions; }
 
 struct arbor_session *arbor_child_env_session(const struct arbor_child *c, unsigned i)
@@ -262,6 +263,9 @@ static void progress(struct arbor_child *c)
 		if (err) {
 			snprintf(c->incomplete, sizeof(c->incomplete), "cannot move quota: %s",
 			         arbor_strerror(err));
+			arbor_warning("%s: cannot move its quota (%llu bytes, %llu caps): %s; the child "
+			              "stays incomplete", c->name, (unsigned long long)(c->ram - env_ram),
+			              (unsigned long long)(c->caps - env_caps), arbor_strerror(err));
 			return;
 		}
 		c->env_ready = 1;

@@ -43,16 +43,27 @@ void sandbox_start_quota(const struct sandbox *sb, const struct xml_node *start,
 	xml_attr_u64(start, "caps", *caps, caps);
 }
 
-/* What init can hand out: its free quota minus what it preserves. */
+/*
+ * What init can hand out: its free quota minus what it preserves and what
+ * it promised to children whose quota has not moved yet (their
+ * environment sessions are still on the way).
+ */
 static void available(struct sandbox *sb, uint64_t *ram, uint64_t *caps)
 {
 	struct arbor_pd_quota q = { 0 };
+	uint64_t keep_ram = sb->preserve_ram, keep_caps = sb->preserve_caps;
 
+	for (struct sandbox_child *sc = sb->children; sc; sc = sc->next) {
+		if (sc->abandoned || !sc->child || arbor_child_quota_moved(sc->child))
+			continue;
+		keep_ram += sc->ram;
+		keep_caps += sc->caps;
+	}
 	arbor_pd_quota(arbor_env_pd(sb->env), &q);
 	*ram = q.ram_quota - q.ram_used;
 	*caps = q.cap_quota - q.cap_used;
-	*ram = *ram > sb->preserve_ram ? *ram - sb->preserve_ram : 0;
-	*caps = *caps > sb->preserve_caps ? *caps - sb->preserve_caps : 0;
+	*ram = *ram > keep_ram ? *ram - keep_ram : 0;
+	*caps = *caps > keep_caps ? *caps - keep_caps : 0;
 }
 
 /* ---- policy hooks ---- */
