@@ -79,7 +79,15 @@ static int cpu_create(struct core_client *owner, const char *label, const char *
 static void cpu_destroy(void *obj)
 {
 	struct cpu_session *cpu = obj;
+	struct process *p = cpu->pd ? pd_session_process(cpu->pd) : NULL;
 
+	/*
+	 * The CPU session holds the component's threads: without it they
+	 * stop, as Genode's do. A parent tearing a child down closes it
+	 * first, so the child runs no more while its sessions are closed.
+	 */
+	if (p)
+		process_kill(p);
 	if (cpu->pd)
 		pd_session_forget_cpu(cpu->pd);
 	arbor_rpc_object_dissolve(&cpu->obj);

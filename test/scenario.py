@@ -15,6 +15,7 @@ A scenario file holds one directive per line ('#' starts a comment):
                             ordered among themselves
   expect-re: REGEX          the same with a regular expression (its label is a leading \[label\])
   forbid: TEXT              TEXT must appear in no line
+  once: TEXT                TEXT must appear in at most one line (e.g. a start not repeated)
   interrupt-after: TEXT     send SIGINT to core once TEXT appeared
   exit: CODE                core's expected exit status (default 0)
   leftovers: none           after core ended, none of its processes, cgroups or files remain
@@ -27,6 +28,10 @@ A scenario file holds one directive per line ('#' starts a comment):
   fd-mark: TEXT             when TEXT appears, note how many fds core has open
   fd-check: TEXT            when TEXT appears, core must have no more fds open than at the
                             mark (fewer is fine: a client's idle connections may have closed)
+  config: FILE              serve FILE (relative to the scenario file) as ROM "config" from a
+                            private directory searched first, so that it can be replaced
+  reconfigure: TEXT => FILE once TEXT appeared (after the previous reconfigure's), replace
+                            the config with FILE: core sees a new version, init applies it
 
 Environment: ARBOR_CORE (path of arbor-core), ARBOR_ROM_DIR (the build's components).
 Exit status: 0 passed, 1 failed, 77 skipped.
@@ -40,6 +45,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -47,7 +53,7 @@ def parse(path):
     scn = {"root": None, "rom_dirs": [], "ram": "64M", "timeout": 60.0, "steps": [],
            "forbid": [], "interrupt": None, "exit": 0, "leftovers": False,
            "tcp": False, "fd_mark": None, "fd_check": None, "user": None,
-           "skip_if": []}
+           "skip_if": [], "once": [], "config": None, "reconfigure": []}
     with open(path) as f:
         for lineno, raw in enumerate(f, 1):
             line = raw.strip()
@@ -72,6 +78,8 @@ def parse(path):
                 scn["steps"].append(("re", re.compile(value)))
             elif key == "forbid":
                 scn["forbid"].append(value)
+            elif key == "once":
+                scn["once"].append(value)
             elif key == "interrupt-after":
                 scn["interrupt"] = value
             elif key == "exit":
@@ -88,6 +96,14 @@ def parse(path):
                 scn["fd_mark"] = value
             elif key == "fd-check":
                 scn["fd_check"] = value
+            elif key == "config":
+                scn["config"] = os.path.join(os.path.dirname(os.path.abspath(path)), value)
+            elif key == "reconfigure":
+                text, arrow, file = value.partition("=>")
+                if not arrow:
+                    sys.exit(f"{path}:{lineno}:1: expected 'reconfigure: TEXT => FILE'")
+                scn["reconfigure"].append((text.strip(), os.path.join(
+                    os.path.dirname(os.path.abspath(path)), file.strip())))
             else:
                 sys.exit(f"{path}:{lineno}:1: unknown directive '{key}'")
     if not scn["root"]:
@@ -179,7 +195,12 @@ def main():
         listener.setblocking(False)
         port = str(listener.getsockname()[1])
         scn["root"] = [a.replace("{tcp_port}", port) for a in scn["root"]]
-    cmd = [core, "--rom-dir", rom] + sum((["--rom-dir", d] for d in scn["rom_dirs"]), [])
+    cmd = [core]
+    if scn["config"]:
+        scn["config_dir"] = tempfile.mkdtemp(prefix="arbor-scenario-")
+        shutil.copyfile(scn["config"], os.path.join(scn["config_dir"], "config"))
+        cmd += ["--rom-dir", scn["config_dir"]]
+    cmd += ["--rom-dir", rom] + sum((["--rom-dir", d] for d in scn["rom_dirs"]), [])
     cmd += ["--ram", scn["ram"], "--"] + scn["root"]
     if scn["user"] and os.geteuid() == 0:
         runuser = shutil.which("runuser")
@@ -207,6 +228,16 @@ def main():
                 proc.kill()
         if listener:
             listener.close()
+        if scn.get("config_dir"):
+            shutil.rmtree(scn["config_dir"], ignore_errors=True)
+
+
+def replace_config(scn, file):
+    """Swap the served config for file, atomically: core sees one new version."""
+    tmp = os.path.join(scn["config_dir"], ".config.new")
+    shutil.copyfile(file, tmp)
+    os.rename(tmp, os.path.join(scn["config_dir"], "config"))
+    print(f"+ reconfigured with {os.path.basename(file)}", flush=True)
 
 
 def watch(scn, proc, listener):
@@ -221,6 +252,7 @@ def watch(scn, proc, listener):
     interrupted, kids, namespaces = False, [], set()
     fds_at_mark = None
     skipped = None
+    seen_once = {}
 
     out = proc.stdout.fileno()
     buf = ""
@@ -248,6 +280,11 @@ def watch(scn, proc, listener):
                 for f in scn["forbid"]:
                     if f in line:
                         failures.append(f"forbidden text in line: {line}")
+                for o in scn["once"]:
+                    if o in line:
+                        seen_once[o] = seen_once.get(o, 0) + 1
+                        if seen_once[o] == 2:
+                            failures.append(f"seen a second time: {line}")
                 for g, idx in groups.items():
                     if pos[g] < len(idx) and matches(steps[idx[pos[g]]], line):
                         pos[g] += 1
@@ -259,6 +296,8 @@ def watch(scn, proc, listener):
                     print(f"+ core has {now} fds open", flush=True)
                     if fds_at_mark is None or now > fds_at_mark:
                         failures.append(f"core's fd count went from {fds_at_mark} to {now}")
+                if scn["reconfigure"] and scn["reconfigure"][0][0] in line:
+                    replace_config(scn, scn["reconfigure"].pop(0)[1])
                 if scn["interrupt"] and not interrupted and scn["interrupt"] in line:
                     kids = descendants(proc.pid)
                     namespaces = namespaces_of(kids)

@@ -556,9 +556,9 @@ void arbor_child_destroy(struct arbor_child *c)
 	if (!c)
 		return;
 	c->destroying = 1;
-	arbor_rpc_object_dissolve(&c->parent_obj);
 	arbor_signal_handler_fini(&c->exit_handler);
-	close_env_session(c, 1);                       /* CPU first */
+	close_env_session(c, 1);                       /* CPU first: the child runs no more */
+	arbor_rpc_object_dissolve(&c->parent_obj);
 	child_abandon_services(c);
 	child_close_sessions(c);
 	close_env_session(c, 2);

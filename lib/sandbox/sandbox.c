@@ -184,6 +184,9 @@ int sandbox_apply_config(struct sandbox *sb, const char *text, size_t len, const
 		const struct xml_node *start = find_start(config, sc->name);
 		if (!start || sandbox_child_needs_restart(sc, start))
 			abandon(sb, sc);
+		/* a child that never started may find its routes now: try it anew */
+		else if (!arbor_child_started(sc->child) && arbor_child_incomplete(sc->child))
+			abandon(sb, sc);
 	}
 	reconcile(sb);
 	heartbeat_configure(sb);
