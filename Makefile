@@ -16,11 +16,11 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# The demo: a root component starts an Arbor component and Debian's static
-# busybox, each in its own sandbox; their output appears under their labels.
+# The demo (run/demo.xml): timer, report_rom, a LOG server and a nested init
+# whose children use them; it ends once the subsystem reports the ticker done.
+DEMO_UNTIL = name="ticker" binary="ticker" exited="0"
 demo: build
-	$(BUILD)/core/arbor-core --rom-dir $(BUILD)/test/base --rom-dir /bin \
-		spawner hello=hello "echo=busybox,echo,a plain static ELF runs as a component too"
+	$(BUILD)/tool/arbor/arbor run run/demo.xml --until '$(DEMO_UNTIL)' --timeout 60
 
 
 test: build

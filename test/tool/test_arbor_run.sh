@@ -4,8 +4,9 @@
 # --timeout stops a scenario that never ends (124); <exit propagate> passes
 # a child's exit value on; an invalid configuration stops before anything
 # starts (3, FILE:LINE:COL); a child routed nowhere is reported by init.
-# Usage: test_arbor_run.sh ARBOR
+# Usage: test_arbor_run.sh ARBOR SOURCE_DIR
 arbor=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+source_dir=$2
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -69,6 +70,15 @@ sleep 1
 sed -i 's|<start name="idle"/>|<start name="idle"/> <start name="hello"/>|' "$tmp/live.xml"
 wait $pid; rc=$?
 ok $(test $rc -eq 0; echo $?) "a <start> added to the file while it runs is started (exit $rc)"
+
+# the demo of `make demo`: timer, report_rom, a LOG server, a nested init
+"$arbor" run "$source_dir/run/demo.xml" --until 'name="ticker" binary="ticker" exited="0"' \
+	--timeout 60 >"$tmp/out" 2>&1; rc=$?
+ok $(test $rc -eq 0 &&
+     grep -q '^\[init -> log_server\] \[subsystem -> client\] hello from the subsystem' "$tmp/out" &&
+     grep -q '^\[init -> subsystem -> ticker\] tick 5 at' "$tmp/out" &&
+     grep -q "^\[init -> report_rom\] report 'subsystem -> state'" "$tmp/out"; echo $?) \
+	"run/demo.xml: sessions across a nested init, its state as a report (exit $rc)"
 
 # arbor test: a runtime with expected lines in order, <fail> patterns, a time limit
 runtime() {
