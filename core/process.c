@@ -22,6 +22,7 @@ struct process {
 	struct pd_session *pd;          /* NULL once detached */
 	struct output out;              /* stdout and stderr: one pipe keeps their order */
 	int reaped;
+	int stopped;                    /* killed on purpose (its CPU session closed): no warning */
 	unsigned outputs;               /* pipes still open */
 	struct process *next;
 };
@@ -154,6 +155,7 @@ void process_set_ram_limit(struct process *p, uint64_t bytes)
 
 void process_kill(struct process *p)
 {
+	p->stopped = 1;
 	if (!p->reaped)
 		sandbox_kill(&p->sp);
 }
@@ -204,7 +206,7 @@ static void report(struct process *p, const struct tracer_event *ev)
 		break;
 	default:
 		state = ARBOR_PD_KILLED;
-		if (p->pd)
+		if (p->pd && !p->stopped)
 			core_warning("\"%s\" was killed by signal %d%s", p->label, ev->signal,
 			             ev->reason[0] ? ev->reason : "");
 		break;
