@@ -36,10 +36,14 @@ class Figure:
         self.what = what
 
     def target(self):
+        if self.op == "report":
+            return "report the ratio"
         unit = "" if self.target_on == "ratio" else " " + self.unit
         return f"{self.target_on} {self.op} {self.limit:g}{unit}"
 
     def met(self, value, ratio):
+        if self.op == "report":
+            return True
         x = ratio if self.target_on == "ratio" else value
         if x is None:
             return False
@@ -100,6 +104,28 @@ BENCHMARKS = [
                Figure("idle_500_all_up", "startup", "s", "value", "<=", 2,
                       "500 idle components: root's first start request until the last "
                       "first RPC arrived")],
+              hook=True),
+    # ---- init's figures (hooks through `arbor run`) ----
+    Benchmark(["bench_init", "session"], ["bench_rpc"],
+              "null RPC round trip (bench_rpc, in one process, CPU 0)",
+              1000,
+              [Figure("init_session_creation", "result", "us", "ratio", "report", 0,
+                      "open a LOG session at a sibling server through init (client -> init "
+                      "-> server -> init -> client), mean of -n opens; report only")],
+              hook=True),
+    Benchmark(["bench_init", "start"], ["base_forkexec"],
+              "fork+exec of N small static programs until each has run",
+              200,
+              [Figure("init_start_200_children", "result", "ms", "value", "<=", 1000,
+                      "200 children added to a running init's config until every one runs "
+                      "(logged its first line)")],
+              hook=True),
+    Benchmark(["bench_init", "reconfigure-one"], ["bench_init", "restart-all"],
+              "the same 200 children all restarted by a new version of each",
+              200,
+              [Figure("init_reconfigure_one_of_200", "result", "ms", "ratio", "<=", 0.05,
+                      "one of 200 running children gets a new version: until it runs again; "
+                      "no other child may restart")],
               hook=True),
 ]
 
