@@ -32,6 +32,7 @@ struct pd_session {
 	struct account *fallback;        /* where quota goes if the ref is gone */
 	struct dataspace *dataspaces;
 	struct process *process;
+	uint64_t ram_limit;              /* what the process's memory cgroup says */
 	struct cpu_session *cpu;
 	int started;
 	struct arbor_pd_exit_state exit;
@@ -61,11 +62,24 @@ static struct pd_session *pd_of_account(struct account *a)
 struct account *pd_session_account(struct pd_session *pd) { return &pd->account; }
 const char *pd_session_label(struct pd_session *pd) { return pd->label; }
 
-/* Keep the kernel's RAM limit in step with the quota. */
+/*
+ * Keep the kernel's RAM limit in step with the quota, within half the
+ * slack: writing a v1 cgroup's limit costs tens of microseconds, and every
+ * session's donation is a quota transfer of a few KiB, so small moves leave
+ * the limit as it is (a component may then use up to half the slack more,
+ * or less, than quota + slack).
+ */
 static void update_limit(struct pd_session *pd)
 {
-	if (pd && pd->process)
-		process_set_ram_limit(pd->process, pd->account.ram_quota + PD_RAM_SLACK);
+	uint64_t target;
+
+	if (!pd || !pd->process)
+		return;
+	target = pd->account.ram_quota + PD_RAM_SLACK;
+	if (pd->ram_limit >= target - PD_RAM_SLACK / 2 && pd->ram_limit <= target + PD_RAM_SLACK / 2)
+		return;
+	process_set_ram_limit(pd->process, target);
+	pd->ram_limit = target;
 }
 
 /* ---- operations ---- */
@@ -205,7 +219,7 @@ int pd_session_start(struct pd_session *pd, int binary_fd, struct arbor_cap *par
 		.binary_fd = binary_fd,
 		.parent_fd = parent ? arbor_cap_fd(parent) : -1,
 		.argv = argv,
-		.ram_limit = pd->account.ram_quota + PD_RAM_SLACK,
+		.ram_limit = pd->ram_limit = pd->account.ram_quota + PD_RAM_SLACK,
 		.pids_limit = PD_PIDS_LIMIT,
 	};
 	int err;

@@ -14,15 +14,16 @@
 /* How long one wait lasts before the answer is polled again (a lost wake-up costs this). */
 #define WAIT_SLICE_MS 200
 
+/* The parent just said "pending": wait for its signal, then ask. */
 static int wait_session(struct arbor_env *env, uint32_t id, struct arbor_cap **cap)
 {
 	int err;
 
 	for (;;) {
+		arbor_parent_signal_wait(env, ARBOR_SIGNAL_SESSION, WAIT_SLICE_MS);
 		err = arbor_parent_session_cap(env->parent, id, cap);
 		if (err != ARBOR_E_PENDING)
 			return err;
-		arbor_parent_signal_wait(env, ARBOR_SIGNAL_SESSION, WAIT_SLICE_MS);
 	}
 }
 
