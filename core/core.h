@@ -86,6 +86,28 @@ struct process;
 #endif
 
 struct pd_session *pd_session_of(struct arbor_cap *cap);
+
+/* What `arbor ps` shows of a PD (core/state.c publishes it). */
+struct pd_view {
+	const char *label;                  /* borrowed */
+	uint64_t ram_quota, ram_used, cap_quota, cap_used;
+	pid_t pid;                          /* 0 before the start */
+	int state, code, signal;            /* enum arbor_pd_state and how it ended */
+};
+int pd_session_view(struct pd_session *pd, struct pd_view *v);
+/* Every PD session, in no particular order. */
+struct pd_session *pd_session_first(void);
+struct pd_session *pd_session_next(struct pd_session *pd);
+
+/* ---- state.c ---- */
+
+/*
+ * Publish the tree (every PD's label, quota, use and state) as JSON in
+ * the run directory, for `arbor ps`, whenever it changed (checked twice a
+ * second). The directory goes away with core.
+ */
+int state_init(void);
+void state_fini(void);
 struct account *pd_session_account(struct pd_session *pd);
 /* Give the PD its process's ending (called by process.c). */
 void pd_session_process_ended(struct pd_session *pd, int state, int code, int signal,

@@ -103,6 +103,7 @@ static void teardown(void)
 	if (process_count())
 		core_error("core: %u processes did not end within %d ms", process_count(), TEARDOWN_MS);
 	process_fini();
+	state_fini();
 	rom_session_modules_fini();
 	sandbox_host_fini(&core.host);
 }
@@ -171,6 +172,8 @@ int main(int argc, char **argv)
 		err = setup_signals();
 	if (!err && rom_session_watch_init())
 		core_warning("core: cannot watch the ROM directories: changed files stay as they were");
+	if (!err && state_init())
+		core_warning("core: cannot publish the tree for 'arbor ps'");
 	if (err) {
 		core_error("core: cannot set up: %s", arbor_strerror(err));
 		return 1;

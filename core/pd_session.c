@@ -458,3 +458,21 @@ const struct core_service pd_service = {
 	.create = pd_create,
 	.destroy = pd_destroy,
 };
+
+int pd_session_view(struct pd_session *pd, struct pd_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->label = pd->label;
+	v->ram_quota = pd->account.ram_quota;
+	v->ram_used = pd->account.ram_used;
+	v->cap_quota = pd->account.cap_quota;
+	v->cap_used = pd->account.cap_used;
+	v->pid = pd->process ? process_pid(pd->process) : 0;
+	v->state = pd->exit.state;
+	v->code = pd->exit.code;
+	v->signal = pd->exit.signal;
+	return 0;
+}
+
+struct pd_session *pd_session_first(void) { return all_pds; }
+struct pd_session *pd_session_next(struct pd_session *pd) { return pd->next; }

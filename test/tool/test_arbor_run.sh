@@ -80,6 +80,31 @@ ok $(test $rc -eq 0 &&
      grep -q "^\[init -> report_rom\] report 'subsystem -> state'" "$tmp/out"; echo $?) \
 	"run/demo.xml: sessions across a nested init, its state as a report (exit $rc)"
 
+# arbor ps / arbor show on a running instance
+config ps '<start name="idle"/> <start name="hello"/>'
+"$arbor" run "$tmp/ps.xml" --timeout 20 >"$tmp/run.out" 2>&1 &
+pid=$!
+sleep 0.3
+core_pid=$(pgrep -P $pid arbor-core)    # this instance only: other tests may run beside
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	sleep 0.5
+	"$arbor" ps --core "$core_pid" >"$tmp/out" 2>&1 && grep -q '^  idle  *running' "$tmp/out" && break
+done
+ok $(grep -q '^init  *running' "$tmp/out" && grep -q '^  idle  *running .*\[' "$tmp/out"; echo $?) \
+	"arbor ps shows the tree with states and quota bars"
+for i in 1 2 3 4 5 6; do
+	"$arbor" show hello --core "$core_pid" >"$tmp/out" 2>&1 && grep -q 'state:  exited 0' "$tmp/out" && break
+	sleep 0.5
+done
+ok $(grep -q '^label:  init -> hello' "$tmp/out" && grep -q 'state:  exited 0' "$tmp/out"; echo $?) \
+	"arbor show names a component's label, state and exit code"
+"$arbor" ps -o json --core "$core_pid" >"$tmp/out" 2>&1
+ok $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any(c["label"]=="init -> idle" for c in d["components"])' "$tmp/out"; echo $?) \
+	"arbor ps -o json is JSON with every component"
+kill -INT $pid; wait $pid
+"$arbor" show nobody --core "$core_pid" >"$tmp/out" 2>&1; rc=$?
+ok $(test $rc -ne 0; echo $?) "arbor show fails without a running instance or component (exit $rc)"
+
 # arbor test: a runtime with expected lines in order, <fail> patterns, a time limit
 runtime() {
 	cat >"$tmp/$1.runtime" <<EOT

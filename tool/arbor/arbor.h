@@ -33,4 +33,9 @@ int run_main(int argc, char **argv);
 /* arbor test FILE [--rom-dir DIR]... [-v]: run a test runtime and judge it. */
 int test_main(int argc, char **argv);
 
+/* arbor ps [-o text|json] [--core PID]: the running instances' trees. */
+int ps_main(int argc, char **argv);
+/* arbor show LABEL [-o text|json] [--core PID]: one component of them. */
+int show_main(int argc, char **argv);
+
 #endif

@@ -13,6 +13,8 @@
 static const struct arbor_verb verbs[] = {
 	{ "run",   run_main,   "run a scenario (an init configuration) in the foreground" },
 	{ "test",  test_main,  "run a test scenario (<runtime> with <succeed>/<fail>) and judge it" },
+	{ "ps",    ps_main,    "the running instances: components, state, RAM and caps" },
+	{ "show",  show_main,  "one component of a running instance" },
 	{ "check", check_main, "validate init configurations offline (parse, validate, route)" },
 };
 
