@@ -48,6 +48,7 @@ struct arbor_session {
 	char service_name[ARBOR_SERVICE_NAME_MAX];
 	char label[ARBOR_LABEL_MAX];      /* as the server sees it */
 	char args[ARBOR_SESSION_ARGS_MAX];/* as the server sees it */
+	char *client_label;               /* as the client's parent routed it (owned), or NULL */
 
 	/*
 	 * The owner: a child's session (client, client_id) or one this

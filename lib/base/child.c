@@ -209,6 +209,7 @@ retry:
 		return -ENOMEM;
 	s->client = c;
 	s->client_id = ARBOR_ENV_PD + slot;
+	s->client_label = strdup(c->name);
 	s->answered = env_answered;
 	c->env_sessions[slot] = s;
 	child_initiate(c, svc, s);

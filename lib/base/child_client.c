@@ -130,6 +130,7 @@ int child_op_session(struct arbor_rpc_request *req)
 	}
 	s->client = c;
 	s->client_id = a.id;
+	s->client_label = strdup(prefixed);
 	s->answered = answered;
 	child_initiate(c, svc, s);
 

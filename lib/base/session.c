@@ -31,6 +31,7 @@ void arbor_session_free(struct arbor_session *s)
 	if (!s)
 		return;
 	arbor_cap_unref(s->cap);
+	free(s->client_label);
 	free(s);
 }
 

@@ -143,10 +143,10 @@ static enum target_result try_target(struct sandbox *sb, const struct xml_node *
 	return TARGET_UNAVAILABLE;    /* <local/>: init hosts no local services */
 }
 
-int route_resolve(struct arbor_child *child, const char *service, const char *label,
-                  struct arbor_service **svc, char *server_label, size_t size)
+int route_for(struct sandbox_child *sc, const struct xml_node *start, const char *binary,
+              const char *service, const char *label, int quiet,
+              struct arbor_service **svc, char *server_label, size_t size)
 {
-	struct sandbox_child *sc = arbor_child_priv(child);
 	struct sandbox *sb = sc->sb;
 	const char *name = sc->name, *scoped = label, *lookup = label;
 	const struct xml_node *route;
@@ -159,18 +159,19 @@ int route_resolve(struct arbor_child *child, const char *service, const char *la
 	else if (!strcmp(label, name))
 		scoped = "";
 
-	if (!strcmp(service, "ROM") && sc->config && !strcmp(scoped, "config")) {
+	if (!strcmp(service, "ROM") && sc->config && xml_first_child(start, "config") &&
+	    !strcmp(scoped, "config")) {
 		*svc = sc->config_service;
 		snprintf(server_label, size, "%s", label);
 		return 0;
 	}
 	/* the binary: asked for by the child's bare name */
 	if (!strcmp(service, "ROM") && !strcmp(label, name))
-		lookup = sc->binary;
+		lookup = binary;
 	if (lookup != label)
 		scoped = lookup;
 
-	route = xml_first_child(sc->start, "route");
+	route = xml_first_child(start, "route");
 	if (!route)
 		route = xml_first_child(sb->config, "default-route");
 	for (const struct xml_node *rule = route ? xml_first_child(route, NULL) : NULL; rule;
@@ -186,7 +187,8 @@ int route_resolve(struct arbor_child *child, const char *service, const char *la
 		     t = xml_next_sibling(t, NULL)) {
 			enum target_result r = try_target(sb, t, service, svc);
 			if (r == TARGET_AMBIGUOUS) {
-				arbor_warning("%s: ambiguous routes to service \"%s\"", name, service);
+				if (!quiet)
+					arbor_warning("%s: ambiguous routes to service \"%s\"", name, service);
 				return ARBOR_E_DENIED;
 			}
 			if (r == TARGET_OK) {
@@ -195,11 +197,21 @@ int route_resolve(struct arbor_child *child, const char *service, const char *la
 			}
 		}
 		if (!any) {
-			arbor_warning("%s: no route to service \"%s\" (label=\"%s\"): the matching "
-			              "<service> rule's targets are unavailable", name, service, lookup);
+			if (!quiet)
+				arbor_warning("%s: no route to service \"%s\" (label=\"%s\"): the matching "
+				              "<service> rule's targets are unavailable", name, service, lookup);
 			return ARBOR_E_DENIED;
 		}
 	}
-	arbor_warning("%s: no route to service \"%s\" (label=\"%s\")", name, service, lookup);
+	if (!quiet)
+		arbor_warning("%s: no route to service \"%s\" (label=\"%s\")", name, service, lookup);
 	return ARBOR_E_DENIED;
+}
+
+int route_resolve(struct arbor_child *child, const char *service, const char *label,
+                  struct arbor_service **svc, char *server_label, size_t size)
+{
+	struct sandbox_child *sc = arbor_child_priv(child);
+
+	return route_for(sc, sc->start, sc->binary, service, label, 0, svc, server_label, size);
 }

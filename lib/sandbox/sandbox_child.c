@@ -287,15 +287,47 @@ static int same_node(const struct xml_node *a, const struct xml_node *b, const c
 	return xml_equal(xml_first_child(a, type), xml_first_child(b, type));
 }
 
-int sandbox_child_needs_restart(const struct sandbox_child *sc, const struct xml_node *start)
+/* Would the session s be routed elsewhere (another service or label) under start? */
+static int rerouted(struct sandbox_child *sc, const struct arbor_session *s,
+                    const struct xml_node *start, const char *binary)
+{
+	char label[ARBOR_LABEL_MAX];
+	struct arbor_service *svc;
+
+	if (!s->service || !s->client_label)
+		return 0;                      /* done or failed: nothing to move */
+	if (route_for(sc, start, binary, s->service_name, s->client_label, 1, &svc, label,
+	              sizeof(label)))
+		return 1;
+	return svc != s->service || strcmp(label, s->label);
+}
+
+/*
+ * Genode's rule: a new version restarts; so does a changed <provides>
+ * (its clients would be left at a service that is gone). A changed route
+ * or binary restarts only when one of the child's sessions, the binary's
+ * ROM included, would now be routed to another server or label.
+ */
+int sandbox_child_needs_restart(struct sandbox_child *sc, const struct xml_node *start)
 {
 	const struct xml_node *binary = xml_first_child(start, "binary");
 	const char *bin = binary && xml_attr(binary, "name") ? xml_attr(binary, "name")
 	                                                      : xml_attr(start, "name");
 	const char *version = xml_attr(start, "version") ? xml_attr(start, "version") : "";
 
-	return strcmp(version, sc->version) || strcmp(bin, sc->binary) ||
-	       !same_node(sc->start, start, "route") || !same_node(sc->start, start, "provides");
+	if (strcmp(version, sc->version) || !same_node(sc->start, start, "provides"))
+		return 1;
+	if (!strcmp(bin, sc->binary) && same_node(sc->start, start, "route"))
+		return 0;
+	for (unsigned i = 0; i < 4; i++) {
+		const struct arbor_session *s = arbor_child_env_session(sc->child, i);
+		if (s && rerouted(sc, s, start, bin))
+			return 1;
+	}
+	for (const struct arbor_session *s = arbor_child_sessions(sc->child); s; s = s->next_at_client)
+		if (rerouted(sc, s, start, bin))
+			return 1;
+	return 0;
 }
 
 /* Move quota towards the configured amount: upgrade at once, downgrade what is free. */
@@ -353,6 +385,10 @@ void sandbox_child_update(struct sandbox_child *sc, const struct xml_node *start
 		free(sc->start_text);
 		sc->start = copy;
 		sc->start_text = text;
+		/* a new binary name whose ROM routes to the same module needs no restart */
+		const struct xml_node *binary = xml_first_child(sc->start, "binary");
+		snprintf(sc->binary, sizeof(sc->binary), "%s",
+		         binary && xml_attr(binary, "name") ? xml_attr(binary, "name") : sc->name);
 		set_config(sc, sc->start, sc->start_text);
 	}
 	sandbox_start_quota(sc->sb, sc->start, &ram, &caps);

@@ -75,7 +75,7 @@ void sandbox_child_free(struct sandbox_child *sc);
 void sandbox_child_update(struct sandbox_child *sc, const struct xml_node *start,
                           const char *config_text);
 /* Does the new <start> node demand a restart (binary, route, version...)? */
-int sandbox_child_needs_restart(const struct sandbox_child *sc, const struct xml_node *start);
+int sandbox_child_needs_restart(struct sandbox_child *sc, const struct xml_node *start);
 struct sandbox_child *sandbox_child_find(struct sandbox *sb, const char *name);
 /* The RAM and caps a <start> node asks for (with the config's defaults). */
 void sandbox_start_quota(const struct sandbox *sb, const struct xml_node *start,
@@ -83,6 +83,14 @@ void sandbox_start_quota(const struct sandbox *sb, const struct xml_node *start,
 
 /* ---- route.c ---- */
 
+/*
+ * The route of a session of sc as the <start> node start (with binary) has
+ * it; quiet: no warnings (for comparing routes). route_resolve() is the
+ * child's policy hook, with its current start node.
+ */
+int route_for(struct sandbox_child *sc, const struct xml_node *start, const char *binary,
+              const char *service, const char *label, int quiet,
+              struct arbor_service **svc, char *server_label, size_t size);
 int route_resolve(struct arbor_child *child, const char *service, const char *label,
                   struct arbor_service **svc, char *server_label, size_t size);
 /* The parent service for name, created on first use. */
