@@ -222,7 +222,8 @@ static void validate_route(struct validate_ctx *ctx, const struct validate_index
 				if (providers > 1)
 					validate_add(ctx, VALIDATE_WARNING, target, NULL,
 						     "ambiguous routes to service \"%s\"", s);
-				else if (!providers)
+				else if (!providers && !xml_next_sibling(target, NULL))
+					/* with a target after it, that one is the fallback */
 					validate_add(ctx, VALIDATE_WARNING, target, NULL,
 						     "no child provides service \"%s\"", s);
 			}
