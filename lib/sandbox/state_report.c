@@ -160,11 +160,11 @@ int state_report_write(struct sandbox *sb, char *buf, size_t size)
 	if (want(report, "init_ram") || want(report, "init_caps"))
 		arbor_pd_quota(arbor_env_pd(sb->env), &q);
 	if (want(report, "init_ram"))
-		put(&o, "<ram quota=\"%llu\" used=\"%llu\" avail=\"%llu\"/>",
+		put(&o, "<ram quota=\"%llu\" used=\"%llu\" avail=\"%llu\"/>\n",
 		    (unsigned long long)q.ram_quota, (unsigned long long)q.ram_used,
 		    (unsigned long long)(q.ram_quota - q.ram_used));
 	if (want(report, "init_caps"))
-		put(&o, "<caps quota=\"%llu\" used=\"%llu\" avail=\"%llu\"/>",
+		put(&o, "<caps quota=\"%llu\" used=\"%llu\" avail=\"%llu\"/>\n",
 		    (unsigned long long)q.cap_quota, (unsigned long long)q.cap_used,
 		    (unsigned long long)(q.cap_quota - q.cap_used));
 	for (struct sandbox_child *sc = sb->children; sc; sc = sc->next)
