@@ -27,11 +27,16 @@ static int wait_session(struct arbor_env *env, uint32_t id, struct arbor_cap **c
 	}
 }
 
-/* Ask the parent for quota we lack and wait until it signals some. */
+/*
+ * Ask the parent for quota we lack and wait until it signals some. The
+ * signal context is registered before the request, or a quick answer
+ * would find none; the wait is sliced, since the caller asks again anyway.
+ */
 static void request_resources(struct arbor_env *env, uint64_t ram, uint64_t caps)
 {
+	arbor_parent_signal_wait(env, ARBOR_SIGNAL_RESOURCE_AVAIL, 0);
 	arbor_parent_resource_request(env->parent, ram, caps);
-	arbor_parent_signal_wait(env, ARBOR_SIGNAL_RESOURCE_AVAIL, -1);
+	arbor_parent_signal_wait(env, ARBOR_SIGNAL_RESOURCE_AVAIL, 1000);
 }
 
 int arbor_connection_open(struct arbor_env *env, struct arbor_connection *c,
