@@ -263,7 +263,8 @@ void sandbox_child_launch(struct sandbox_child *sc)
 	int err = arbor_child_launch(sc->child);
 
 	if (err)
-		arbor_warning("%s: %s; the child stays incomplete", sc->name,
+		arbor_warning("%s: %s; the child stays incomplete until a configuration mends it "
+		              "('arbor check' shows the routes)", sc->name,
 		              arbor_child_incomplete(sc->child) ? arbor_child_incomplete(sc->child)
 		                                                : arbor_strerror(err));
 }
