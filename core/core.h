@@ -66,7 +66,7 @@ struct core_service {
 	void (*destroy)(void *obj);
 };
 
-extern const struct core_service pd_service, cpu_service, rom_service, log_service;
+extern const struct core_service pd_service, cpu_service, rom_service, log_service, report_service;
 
 /* ---- pd_session.c ---- */
 
@@ -108,6 +108,8 @@ struct pd_session *pd_session_next(struct pd_session *pd);
  */
 int state_init(void);
 void state_fini(void);
+/* The run directory, NULL when there is none. */
+const char *state_dir(void);
 struct account *pd_session_account(struct pd_session *pd);
 /* Give the PD its process's ending (called by process.c). */
 void pd_session_process_ended(struct pd_session *pd, int state, int code, int signal,

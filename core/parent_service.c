@@ -34,7 +34,7 @@ struct core_client {
 static struct core_client root;
 
 static const struct core_service *const services[] = {
-	&pd_service, &cpu_service, &rom_service, &log_service,
+	&pd_service, &cpu_service, &rom_service, &log_service, &report_service,
 };
 
 struct account *parent_service_account(struct core_client *client)
@@ -123,7 +123,7 @@ static int parent_session(struct arbor_rpc_request *req)
 		if (!strcmp(services[i]->name, a.service))
 			svc = services[i];
 	if (!svc) {
-		core_warning("%s: no route to service \"%s\" (label=\"%s\"): core provides PD, CPU, ROM and LOG only",
+		core_warning("%s: no route to service \"%s\" (label=\"%s\"): core provides PD, CPU, ROM, LOG and Report only",
 		             c->name, a.service, label);
 		return ARBOR_E_DENIED;
 	}

@@ -5,6 +5,7 @@
  * is /run/arbor/<pid> for root, $XDG_RUNTIME_DIR/arbor/<pid> or
  * /tmp/arbor-<uid>/<pid> otherwise; it is removed when core ends.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,9 +151,14 @@ int state_init(void)
 	return arbor_io_watch(core.ep, &state.io, EPOLLIN);
 }
 
+const char *state_dir(void)
+{
+	return state.io.fd >= 0 ? state.dir : NULL;
+}
+
 void state_fini(void)
 {
-	char path[600];
+	char path[1024];
 
 	if (state.io.fd < 0)
 		return;
@@ -163,6 +169,17 @@ void state_fini(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/.tree.json.new", state.dir);
 	unlink(path);
+	/* reports whose sessions were not closed (the root crashed) */
+	DIR *d = opendir(state.dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", state.dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
 	rmdir(state.dir);
 	free(state.last);
 	state.last = NULL;

@@ -2,7 +2,8 @@
  * init: reads its configuration from the ROM "config", hands it to the
  * sandbox engine, and applies every new version of it. It publishes its
  * state as the Report "state" when the configuration has a <report> node,
- * at most once per delay_ms. Its exit is a child's when that child says
+ * at most once per delay_ms; started with --report-state (as `arbor run`
+ * does for the root init), it reports everything even without one. Its exit is a child's when that child says
  * <exit propagate="yes"/>.
  */
 #include <stdio.h>
@@ -178,6 +179,8 @@ void component_construct(struct arbor_env *env)
 	if (init.report_timer.fd < 0 || arbor_io_watch(env->ep, &init.report_timer, EPOLLIN))
 		arbor_warning("no timer for state reports: none will be sent");
 	if ((err = sandbox_new(env, &hooks, &init.sandbox)) ||
+	    (env->argc > 1 && !strcmp(env->argv[1], "--report-state") &&
+	     (err = sandbox_report_always(init.sandbox))) ||
 	    (err = arbor_signal_handler_init(&init.config_changed, env->ep, config_changed)) ||
 	    (err = rom_sigh(init.config.cap, arbor_signal_handler_cap(&init.config_changed)))) {
 		arbor_error("init cannot start: %s", arbor_strerror(err));

@@ -41,6 +41,14 @@ int sandbox_apply_config(struct sandbox *sb, const char *text, size_t len, const
  */
 int sandbox_state_report(struct sandbox *sb, char *buf, size_t size);
 
+/*
+ * Report the state even when the configuration has no <report>: with
+ * every attribute on (ids, RAM and caps of init and its children, the
+ * sessions requested and provided). `arbor run` asks the root init for
+ * this, so that `arbor show` can list sessions. Returns 0 or -ENOMEM.
+ */
+int sandbox_report_always(struct sandbox *sb);
+
 /* The report's buffer size and delay from <report buffer delay_ms>. */
 void sandbox_report_params(struct sandbox *sb, size_t *buffer, unsigned *delay_ms);
 

@@ -90,6 +90,7 @@ void sandbox_free(struct sandbox *sb)
 		arbor_io_unwatch(&sb->heartbeat_io);
 		close(sb->heartbeat_io.fd);
 	}
+	xml_free(sb->default_report);
 	xml_free(sb->config);
 	free(sb->config_text);
 	free(sb);
@@ -300,16 +301,35 @@ static void heartbeat_configure(struct sandbox *sb)
 	timerfd_settime(sb->heartbeat_io.fd, 0, &its, NULL);
 }
 
+int sandbox_report_always(struct sandbox *sb)
+{
+	static const char text[] =
+		"<report ids=\"yes\" init_ram=\"yes\" init_caps=\"yes\" child_ram=\"yes\" "
+		"child_caps=\"yes\" requested=\"yes\" provided=\"yes\" delay_ms=\"250\" "
+		"buffer=\"1M\"/>";
+
+	xml_free(sb->default_report);
+	return xml_parse(text, sizeof(text) - 1, NULL, &sb->default_report, NULL) ? -ENOMEM : 0;
+}
+
+/* The <report> node in force: the config's, else the default one, else NULL. */
+const struct xml_node *sandbox_report_node(const struct sandbox *sb)
+{
+	const struct xml_node *report = sb->config ? xml_first_child(sb->config, "report") : NULL;
+
+	return report ? report : sb->default_report;
+}
+
 int sandbox_state_report(struct sandbox *sb, char *buf, size_t size)
 {
-	if (!sb->config || !xml_first_child(sb->config, "report"))
+	if (!sb->config || !sandbox_report_node(sb))
 		return 0;
 	return state_report_write(sb, buf, size);
 }
 
 void sandbox_report_params(struct sandbox *sb, size_t *buffer, unsigned *delay_ms)
 {
-	const struct xml_node *report = sb->config ? xml_first_child(sb->config, "report") : NULL;
+	const struct xml_node *report = sandbox_report_node(sb);
 	uint64_t b = 4096, d = 100;
 
 	xml_attr_u64(report, "buffer", b, &b);

@@ -56,6 +56,7 @@ struct sandbox {
 	struct sandbox_parent_service *parent_services;
 	uint64_t preserve_ram, preserve_caps;
 	unsigned next_child_id;
+	struct xml_node *default_report;  /* used when the config has no <report>, or NULL */
 	struct sandbox_server *servers;   /* <service> nodes announced to init's parent */
 	struct arbor_io heartbeat_io;     /* timerfd at <heartbeat rate_ms>; fd 0: none */
 };
@@ -100,6 +101,9 @@ int route_parent_service(struct sandbox *sb, const char *name, struct arbor_serv
 
 /* Announce new <service> nodes; forward requests whose child is there now. */
 void sandbox_servers_apply(struct sandbox *sb);
+
+/* The <report> node in force (the config's or the default), or NULL. */
+const struct xml_node *sandbox_report_node(const struct sandbox *sb);
 
 /* ---- state_report.c ---- */
 

@@ -148,7 +148,7 @@ static void put_child(struct out *o, const struct xml_node *report, struct sandb
 
 int state_report_write(struct sandbox *sb, char *buf, size_t size)
 {
-	const struct xml_node *report = xml_first_child(sb->config, "report");
+	const struct xml_node *report = sandbox_report_node(sb);
 	const char *version = xml_attr(sb->config, "version");
 	struct out o = { buf, size, 0, 0 };
 	struct arbor_pd_quota q = { 0 };

@@ -98,6 +98,12 @@ for i in 1 2 3 4 5 6; do
 done
 ok $(grep -q '^label:  init -> hello' "$tmp/out" && grep -q 'state:  exited 0' "$tmp/out"; echo $?) \
 	"arbor show names a component's label, state and exit code"
+for i in 1 2 3 4 5 6; do
+	"$arbor" show idle --core "$core_pid" >"$tmp/out" 2>&1 && grep -q '^  PD  *OK  *idle' "$tmp/out" && break
+	sleep 0.5
+done
+ok $(grep -q '^  LOG  *OK  *idle' "$tmp/out" && grep -q '^  ROM  *OK  *idle' "$tmp/out"; echo $?) \
+	"arbor show lists a child's sessions (from the root init's state report)"
 "$arbor" ps -o json --core "$core_pid" >"$tmp/out" 2>&1
 ok $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any(c["label"]=="init -> idle" for c in d["components"])' "$tmp/out"; echo $?) \
 	"arbor ps -o json is JSON with every component"

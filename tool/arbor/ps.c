@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sandbox/xml.h>
 #include "arbor.h"
 
 #define COMPONENTS_MAX 4096
@@ -188,8 +189,24 @@ static int instances(long only, char paths[][1024], unsigned max, unsigned *n)
 		long pid = atol(e->d_name);
 		if (pid <= 0 || (only && pid != only))
 			continue;
-		if (kill((pid_t)pid, 0) && errno == ESRCH)
-			continue;          /* a core that died without cleaning up */
+		if (kill((pid_t)pid, 0) && errno == ESRCH) {
+			/* a core that was killed before it could clean up: do it now */
+			char dir[1024], file[1300];
+			DIR *sub;
+			struct dirent *f;
+			snprintf(dir, sizeof(dir), "%s/%s", base, e->d_name);
+			sub = opendir(dir);
+			while (sub && (f = readdir(sub))) {
+				if (f->d_name[0] == '.' && (!f->d_name[1] || !strcmp(f->d_name, "..")))
+					continue;
+				snprintf(file, sizeof(file), "%s/%s", dir, f->d_name);
+				unlink(file);
+			}
+			if (sub)
+				closedir(sub);
+			rmdir(dir);
+			continue;
+		}
 		snprintf(paths[*n], 1024, "%s/%s/tree.json", base, e->d_name);
 		if (access(paths[*n], R_OK) == 0)
 			(*n)++;
@@ -208,6 +225,68 @@ static void print_json_file(const char *path)
 		fwrite(buf, 1, n, stdout);
 	if (f)
 		fclose(f);
+}
+
+/*
+ * The sessions of the child of the root init that c is, from the state
+ * report the root init publishes to core (report.<root>.state beside
+ * tree.json). Returns 0 when it printed them.
+ */
+static int print_sessions(const char *tree_path, const struct component *c)
+{
+	char path[1400], root[128], *text = NULL;
+	const char *arrow = strstr(c->label, " -> ");
+	struct xml_node *state = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!arrow || strstr(arrow + 4, " -> "))
+		return -1;           /* only the root init's children are reported to core */
+	snprintf(root, sizeof(root), "%.*s", (int)(arrow - c->label), c->label);
+	snprintf(path, sizeof(path), "%.*s/report.%.127s.state",
+	         (int)(strrchr(tree_path, '/') - tree_path), tree_path, root);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	{
+		char buf[65536];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+			char *grown = realloc(text, len + n);
+			if (!grown)
+				break;
+			text = grown;
+			memcpy(text + len, buf, n);
+			len += n;
+		}
+		fclose(f);
+	}
+	if (!text || xml_parse(text, len, path, &state, NULL)) {
+		free(text);
+		return -1;
+	}
+	for (const struct xml_node *ch = xml_first_child(state, "child"); ch;
+	     ch = xml_next_sibling(ch, "child")) {
+		const char *name = xml_attr(ch, "name");
+		if (!name || strcmp(name, arrow + 4))
+			continue;
+		const struct xml_node *inc = xml_first_child(ch, "incomplete");
+		if (inc)
+			printf("waits:  %s\n", xml_attr(inc, "reason") ? xml_attr(inc, "reason") : "?");
+		static const char *const kinds[] = { "requested", "provided" };
+		for (unsigned k = 0; k < 2; k++) {
+			const struct xml_node *list_node = xml_first_child(ch, kinds[k]);
+			printf("%s:\n", k ? "provides" : "sessions");
+			for (const struct xml_node *sn = xml_first_child(list_node, "session"); sn;
+			     sn = xml_next_sibling(sn, "session"))
+				printf("  %-8s %-10s %-40s ram %s caps %s\n", xml_attr(sn, "service"),
+				       xml_attr(sn, "state"), xml_attr(sn, "label"), xml_attr(sn, "ram"),
+				       xml_attr(sn, "caps"));
+		}
+	}
+	xml_free(state);
+	free(text);
+	return 0;
 }
 
 static struct component list[COMPONENTS_MAX];
@@ -284,6 +363,8 @@ static int ps_or_show(int argc, char **argv, int show)
 			printf("label:  %s\nstate:  %s\npid:    %ld\nRAM:    %llu of %llu bytes used\n"
 			       "caps:   %llu of %llu used\n", c->label, st, c->pid, c->ram_used, c->ram_quota,
 			       c->cap_used, c->cap_quota);
+			if (print_sessions(paths[i], c))
+				printf("sessions: known for the root init's children only\n");
 		}
 	}
 	if (show && !found) {

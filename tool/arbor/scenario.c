@@ -213,7 +213,9 @@ int scenario_run(const struct scenario *sc)
 			args[n++] = "--ram";
 			args[n++] = (char *)sc->ram;
 		}
+		args[n++] = "--";
 		args[n++] = "init";
+		args[n++] = "--report-state";    /* to core, for arbor show */
 		args[n] = NULL;
 		dup2(pipefd[1], 1);
 		dup2(pipefd[1], 2);
