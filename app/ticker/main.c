@@ -3,15 +3,11 @@
  * signal, logs each tick with the time the timer says has passed, and
  * exits after <config ticks period_ms>.
  */
-#include <string.h>
-#include <arbor/connection.h>
-#include <arbor/dataspace.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
-#include <arbor/pd.h>
+#include <arbor/rom.h>
 #include <arbor/signal.h>
 #include <sandbox/xml.h>
-#include <session/rom.h>
 #include <timer/timer_client.h>
 
 static struct {
@@ -24,25 +20,17 @@ static struct {
 /* The <config ticks period_ms> attributes, if there is a config. */
 static void read_config(struct arbor_env *env)
 {
-	struct arbor_connection rom;
-	struct arbor_cap *ds;
+	struct arbor_rom rom;
 	struct xml_node *config;
-	void *addr;
-	size_t size;
 
-	if (arbor_connection_open(env, &rom, "ROM", "config", ARBOR_ROM_SESSION_RAM,
-	                          ARBOR_ROM_SESSION_CAPS, NULL))
+	if (arbor_rom_open(env, &rom, "config", NULL))
 		return;
-	if (!arbor_rom_dataspace(rom.cap, &ds) && !arbor_ds_attach(ds, ARBOR_DS_READ, &addr, &size)) {
-		if (!xml_parse(addr, strnlen(addr, size), "config", &config, NULL)) {
-			xml_attr_u64(config, "ticks", ticker.ticks, &ticker.ticks);
-			xml_attr_u64(config, "period_ms", ticker.period_ms, &ticker.period_ms);
-			xml_free(config);
-		}
-		arbor_ds_detach(addr, size);
+	if (!xml_parse(rom.text, rom.len, "config", &config, NULL)) {
+		xml_attr_u64(config, "ticks", ticker.ticks, &ticker.ticks);
+		xml_attr_u64(config, "period_ms", ticker.period_ms, &ticker.period_ms);
+		xml_free(config);
 	}
-	arbor_cap_unref(ds);
-	arbor_connection_close(env, &rom);
+	arbor_rom_close(&rom);
 }
 
 static void tick(struct arbor_signal_handler *sh, uint64_t count)

@@ -1,13 +1,9 @@
 /* report_rom's config ROM: read, parsed, re-read on change (see config.h). */
 #include <stdio.h>
 #include <string.h>
-#include <arbor/dataspace.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
-#include <arbor/pd.h>
-#include <arbor/rpc.h>
 #include <sandbox/policy.h>
-#include <session/rom.h>
 #include "config.h"
 
 /* Fetch the ROM's current content and parse it; the old config stays on failure. */
@@ -15,21 +11,11 @@ static int load(struct config *cfg)
 {
 	struct xml_node *root = NULL;
 	struct xml_error xerr;
-	struct arbor_cap *ds;
-	size_t size;
-	void *addr;
-	int err, verbose;
+	int err = arbor_rom_refresh(&cfg->rom), verbose;
 
-	err = arbor_rom_dataspace(cfg->rom.cap, &ds);
 	if (err)
 		return err;
-	err = arbor_ds_attach(ds, ARBOR_DS_READ, &addr, &size);
-	arbor_cap_unref(ds);
-	if (err)
-		return err;
-	/* the content ends at the dataspace's end or at its first NUL, whichever comes first */
-	err = xml_parse(addr, strnlen(addr, size), "config", &root, &xerr);
-	arbor_ds_detach(addr, size);
+	err = xml_parse(cfg->rom.text, cfg->rom.len, "config", &root, &xerr);
 	if (err) {
 		arbor_error("config:%lu:%lu: %s", xerr.line, xerr.column, xerr.message);
 		return err;
@@ -45,9 +31,9 @@ static int load(struct config *cfg)
 	return 0;
 }
 
-static void changed(struct arbor_signal_handler *sh, uint64_t count)
+static void changed(struct arbor_rom *rom)
 {
-	struct config *cfg = container_of(sh, struct config, changed);
+	struct config *cfg = container_of(rom, struct config, rom);
 
 	/* new policies apply to new ROM sessions; existing ones keep their report, as in Genode */
 	if (load(cfg))
@@ -56,42 +42,22 @@ static void changed(struct arbor_signal_handler *sh, uint64_t count)
 
 int config_open(struct config *cfg, struct arbor_env *env)
 {
-	struct arbor_cap *sigh;
-	struct arbor_msg reply;
 	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->env = env;
-	err = arbor_connection_open(env, &cfg->rom, ARBOR_ROM_SERVICE, "config",
-	                            ARBOR_ROM_SESSION_RAM, ARBOR_ROM_SESSION_CAPS, NULL);
+	err = arbor_rom_open(env, &cfg->rom, "config", changed);
 	if (err)
 		return err;
 	err = load(cfg);
 	if (err)
-		goto fail_rom;
-	err = arbor_signal_handler_init(&cfg->changed, env->ep, changed);
-	if (err)
-		goto fail_rom;
-	sigh = arbor_signal_handler_cap(&cfg->changed);
-	err = arbor_rpc_call(cfg->rom.cap, ARBOR_ROM_SIGH, NULL, 0, &sigh, 1, &reply);
-	arbor_msg_release(&reply);
-	if (err < 0)
-		goto fail_handler;
-	return 0;
-
-fail_handler:
-	arbor_signal_handler_fini(&cfg->changed);
-fail_rom:
-	xml_free(cfg->root);
-	cfg->root = NULL;
-	arbor_connection_close(env, &cfg->rom);
+		arbor_rom_close(&cfg->rom);
 	return err;
 }
 
 void config_close(struct config *cfg)
 {
-	arbor_signal_handler_fini(&cfg->changed);
-	arbor_connection_close(cfg->env, &cfg->rom);
+	arbor_rom_close(&cfg->rom);
 	xml_free(cfg->root);
 	cfg->root = NULL;
 }

@@ -8,15 +8,13 @@
 #define REPORT_ROM_CONFIG_H
 
 #include <stddef.h>
-#include <arbor/connection.h>
 #include <arbor/env.h>
-#include <arbor/signal.h>
+#include <arbor/rom.h>
 #include <sandbox/xml.h>
 
 struct config {
 	struct arbor_env *env;
-	struct arbor_connection rom;
-	struct arbor_signal_handler changed;
+	struct arbor_rom rom;
 	struct xml_node *root;             /* the current config, NULL before the first read */
 	int verbose;
 };

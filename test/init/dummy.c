@@ -12,6 +12,7 @@
 #include <arbor/dataspace.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
+#include <arbor/rom.h>
 #include <arbor/pd.h>
 #include <arbor/rpc.h>
 #include <arbor/signal.h>
@@ -22,8 +23,7 @@
 
 struct dummy {
 	struct arbor_env *env;
-	struct arbor_connection config;
-	struct arbor_signal_handler config_changed;
+	struct arbor_rom config;
 	unsigned config_count;           /* configs run so far */
 	char version[VERSION_MAX];       /* of the config last run */
 	struct xml_node *running;        /* the config whose actions run */
@@ -194,24 +194,15 @@ void dummy_resume(void)
 /* The config ROM's current content, parsed. */
 static int read_config(struct dummy *d, struct xml_node **out)
 {
-	struct arbor_cap *ds;
 	struct xml_error perr;
-	void *addr;
-	size_t size;
-	int err = arbor_rom_dataspace(d->config.cap, &ds);
+	int err = arbor_rom_refresh(&d->config);
 
 	*out = NULL;
-	if (!err) {
-		err = arbor_ds_attach(ds, ARBOR_DS_READ, &addr, &size);
-		arbor_cap_unref(ds);
-	}
 	if (err) {
 		arbor_error("cannot read the config ROM: %s", arbor_strerror(err));
 		return err;
 	}
-	/* the content ends at its first NUL, if any */
-	err = xml_parse(addr, strnlen(addr, size), "config", out, &perr);
-	arbor_ds_detach(addr, size);
+	err = xml_parse(d->config.text, d->config.len, "config", out, &perr);
 	if (err)
 		arbor_error("config:%lu:%lu: %s", perr.line, perr.column, perr.message);
 	return err;
@@ -240,9 +231,9 @@ static void handle_config(struct dummy *d)
 	run(d);
 }
 
-static void config_changed(struct arbor_signal_handler *sh, uint64_t count)
+static void config_changed(struct arbor_rom *rom)
 {
-	struct dummy *d = container_of(sh, struct dummy, config_changed);
+	struct dummy *d = container_of(rom, struct dummy, config);
 
 	if (d->paused)
 		d->config_pending = 1;
@@ -250,27 +241,12 @@ static void config_changed(struct arbor_signal_handler *sh, uint64_t count)
 		handle_config(d);
 }
 
-static int rom_sigh(struct arbor_cap *rom, struct arbor_cap *sigh)
-{
-	struct arbor_cap *caps[1] = { sigh };
-	struct arbor_msg reply;
-	int err = arbor_rpc_call(rom, ARBOR_ROM_SIGH, NULL, 0, caps, 1, &reply);
-
-	arbor_msg_release(&reply);
-	return err < 0 ? err : 0;
-}
-
 void component_construct(struct arbor_env *env)
 {
 	int err;
 
 	dummy.env = env;
-	err = arbor_connection_open(env, &dummy.config, "ROM", "config", ARBOR_ROM_SESSION_RAM,
-	                            ARBOR_ROM_SESSION_CAPS, NULL);
-	if (!err)
-		err = arbor_signal_handler_init(&dummy.config_changed, env->ep, config_changed);
-	if (!err)
-		err = rom_sigh(dummy.config.cap, arbor_signal_handler_cap(&dummy.config_changed));
+	err = arbor_rom_open(env, &dummy.config, "config", config_changed);
 	if (err) {
 		arbor_error("dummy has no config: %s", arbor_strerror(err));
 		arbor_exit(env, 1);
