@@ -31,7 +31,8 @@ void component_construct(struct arbor_env *env)
 
 	if (!env->parent)
 		_exit(2);
-	snprintf(args, sizeof args, "label=\"\", " BENCH_ARG_CTOR "=%llu, " BENCH_ARG_SEND "=%llu",
+	/* the donation covers what a parent keeps of it; the request is denied */
+	snprintf(args, sizeof args, "label=\"\", ram_quota=1024, " BENCH_ARG_CTOR "=%llu, " BENCH_ARG_SEND "=%llu",
 	         (unsigned long long)ctor_ns, (unsigned long long)bench_root_now_ns());
 	err = arbor_parent_session(env->parent, arbor_session_id_alloc(), BENCH_SERVICE, args, &cap);
 	if (err != ARBOR_E_DENIED) {

@@ -194,7 +194,9 @@ static int open_env_session(struct arbor_child *c, unsigned slot)
 
 	err = c->policy && c->policy->resolve
 	    ? c->policy->resolve(c, service, c->name, &svc, server_label, sizeof(server_label))
-	    : child_resolve(c, service, c->name, &svc, server_label, sizeof(server_label));
+	    : upward(c->env, service, &svc);   /* the session() hook serves the running child only */
+	if (!err && !(c->policy && c->policy->resolve))
+		snprintf(server_label, sizeof(server_label), "%s", c->name);
 	if (!err && !(c->policy && c->policy->resolve) && slot == 3)
 		snprintf(server_label, sizeof(server_label), "%s", c->binary);
 	if (err) {
