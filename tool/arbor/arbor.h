@@ -38,4 +38,7 @@ int ps_main(int argc, char **argv);
 /* arbor show LABEL [-o text|json] [--core PID]: one component of them. */
 int show_main(int argc, char **argv);
 
+/* arbor vm --kernel FILE [...]: boot a guest in the user-level VMM. */
+int vm_main(int argc, char **argv);
+
 #endif

@@ -1,0 +1,57 @@
+/*
+ * A user-level virtual machine monitor on KVM, after Vancouver: the kernel
+ * only reflects virtualization events (port and MMIO accesses, halts) to
+ * this library, which emulates the PC's devices in user space: interrupt
+ * controller, timers, RTC, serial port, keyboard controller. One VM per
+ * process, one vCPU for now.
+ *
+ * Errors follow Arbor's convention (0 or a negative errno); a VMM_E_* text
+ * is left in vmm->error for the user.
+ */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vmm;
+
+/* Where guest serial output goes; NULL: stdout. */
+typedef void (*vmm_output_fn)(void *priv, const char *data, size_t len);
+
+struct vmm_module {
+	const char *path;          /* host file */
+	const char *cmdline;       /* the module's string (Multiboot), may be NULL */
+};
+
+struct vmm_config {
+	uint64_t mem;              /* guest RAM in bytes */
+	int kvm_fd;                /* an open /dev/kvm, or -1 to open it here */
+	const char *kernel;        /* a Multiboot ELF (later also a Linux bzImage) */
+	const char *cmdline;       /* the kernel's command line, may be NULL */
+	const struct vmm_module *modules;
+	unsigned nmodules;
+	vmm_output_fn output;
+	void *output_priv;
+	int input_fd;              /* guest serial input, -1: none */
+};
+
+/* How a run ended. */
+enum vmm_end {
+	VMM_END_RESET = 1,         /* the guest reset the machine (keyboard controller, port 0x92, triple fault) */
+	VMM_END_POWEROFF,          /* the guest switched the machine off */
+	VMM_END_ERROR,             /* the VMM gave up: vmm_error() says why */
+};
+
+/* Create the VM and load the kernel. Returns 0, or an error with the reason in why. */
+int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t why_size);
+
+/* Run until the guest resets, powers off or fails. */
+enum vmm_end vmm_run(struct vmm *vmm);
+
+/* Why the run ended in VMM_END_ERROR (or why vmm_new failed). */
+const char *vmm_error(const struct vmm *vmm);
+
+void vmm_free(struct vmm *vmm);
+
+#endif

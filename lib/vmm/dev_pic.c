@@ -1,0 +1,149 @@
+/*
+ * The two 8259 interrupt controllers of a PC (ports 0x20/0x21 and
+ * 0xA0/0xA1, ELCR at 0x4D0/0x4D1), cascaded on the master's line 2: the
+ * initialization sequence, masks, edge-triggered requests, priorities
+ * (line 0 first), specific and non-specific EOI, reading IRR or ISR.
+ */
+#include "vmm_internal.h"
+
+/* The highest-priority line requested and not masked, or -1. */
+static int highest(const struct vmm_pic_chip *c)
+{
+	uint8_t pending = c->irr & ~c->imr;
+
+	for (int line = 0; line < 8; line++) {
+		if (c->isr & (1u << line))
+			return -1;            /* a line of higher priority is in service */
+		if (pending & (1u << line))
+			return line;
+	}
+	return -1;
+}
+
+static void cascade(struct vmm *vmm)
+{
+	struct vmm_pic_chip *master = &vmm->pic.chip[0];
+
+	if (highest(&vmm->pic.chip[1]) >= 0)
+		master->irr |= 1u << 2;
+	else
+		master->irr &= ~(1u << 2);
+}
+
+void vmm_pic_raise(struct vmm *vmm, unsigned irq)
+{
+	if (irq >= 16)
+		return;
+	vmm->pic.chip[irq / 8].irr |= 1u << (irq % 8);
+	cascade(vmm);
+}
+
+int vmm_pic_pending(struct vmm *vmm)
+{
+	return highest(&vmm->pic.chip[0]) >= 0;
+}
+
+int vmm_pic_ack(struct vmm *vmm)
+{
+	struct vmm_pic_chip *master = &vmm->pic.chip[0], *slave = &vmm->pic.chip[1];
+	int line = highest(master), vector;
+
+	if (line < 0)
+		return -1;
+	master->irr &= ~(1u << line);
+	if (!master->auto_eoi)
+		master->isr |= 1u << line;
+	if (line != 2)
+		return master->vector_base + line;
+	line = highest(slave);
+	if (line < 0)
+		return master->vector_base + 7;   /* spurious */
+	slave->irr &= ~(1u << line);
+	if (!slave->auto_eoi)
+		slave->isr |= 1u << line;
+	vector = slave->vector_base + line;
+	cascade(vmm);
+	return vector;
+}
+
+static void chip_write(struct vmm *vmm, struct vmm_pic_chip *c, unsigned reg, uint8_t value)
+{
+	if (reg == 0 && (value & 0x10)) {            /* ICW1: start initialization */
+		c->icw_step = 2;
+		c->icw4_needed = value & 1;
+		c->imr = c->isr = c->irr = 0;
+		c->read_isr = 0;
+		return;
+	}
+	if (reg == 0) {
+		if ((value & 0x18) == 0x08) {           /* OCW3 */
+			if (value & 2)
+				c->read_isr = value & 1;
+			return;
+		}
+		if ((value & 0xe0) == 0x20) {           /* non-specific EOI: the highest in service */
+			for (int line = 0; line < 8; line++) {
+				if (c->isr & (1u << line)) {
+					c->isr &= ~(1u << line);
+					break;
+				}
+			}
+		} else if ((value & 0xe0) == 0x60) {    /* specific EOI */
+			c->isr &= ~(1u << (value & 7));
+		}
+		cascade(vmm);
+		return;
+	}
+	switch (c->icw_step) {
+	case 2:
+		c->vector_base = value & 0xf8;
+		c->icw_step = 3;
+		return;
+	case 3:                                     /* cascade wiring: fixed on a PC */
+		c->icw_step = c->icw4_needed ? 4 : 0;
+		return;
+	case 4:
+		c->auto_eoi = (value >> 1) & 1;
+		c->icw_step = 0;
+		return;
+	default:                                    /* OCW1: the mask */
+		c->imr = value;
+		cascade(vmm);
+	}
+}
+
+static void pic_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value)
+{
+	if (port == 0x4d0 || port == 0x4d1) {
+		vmm->pic.chip[port - 0x4d0].elcr = (uint8_t)value;
+		return;
+	}
+	chip_write(vmm, &vmm->pic.chip[port >= 0xa0], port & 1, (uint8_t)value);
+}
+
+static void pic_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t *value)
+{
+	struct vmm_pic_chip *c;
+
+	if (port == 0x4d0 || port == 0x4d1) {
+		*value = vmm->pic.chip[port - 0x4d0].elcr;
+		return;
+	}
+	c = &vmm->pic.chip[port >= 0xa0];
+	*value = (port & 1) ? c->imr : c->read_isr ? c->isr : c->irr;
+}
+
+int vmm_pic_init(struct vmm *vmm)
+{
+	static const uint16_t bases[] = { 0x20, 0xa0, 0x4d0 };
+	int err = 0;
+
+	vmm->pic.chip[0].vector_base = 0x08;
+	vmm->pic.chip[1].vector_base = 0x70;
+	vmm->pic.chip[0].imr = vmm->pic.chip[1].imr = 0xff;
+	for (unsigned i = 0; i < 3 && !err; i++) {
+		struct vmm_port_handler h = { bases[i], 2, pic_read, pic_write, NULL };
+		err = vmm_port_register(vmm, &h);
+	}
+	return err;
+}

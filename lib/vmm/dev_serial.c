@@ -1,0 +1,108 @@
+/*
+ * A 16550 UART at COM1 (ports 0x3F8-0x3FF, IRQ 4): enough of it for
+ * polling guests and for Linux's 8250 driver. Output is collected per line
+ * and handed to the VMM's output function (stdout, or a LOG session when
+ * the VMM is a component); input comes from an fd when one is given.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "vmm_internal.h"
+
+#define COM1 0x3f8
+
+enum { LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40 };
+
+static void emit(struct vmm *vmm, const char *data, size_t len)
+{
+	if (vmm->output)
+		vmm->output(vmm->output_priv, data, len);
+	else if (fwrite(data, 1, len, stdout) == len)
+		fflush(stdout);
+}
+
+void vmm_serial_flush(struct vmm *vmm)
+{
+	struct vmm_serial *s = &vmm->serial;
+
+	if (s->line_len)
+		emit(vmm, s->line, s->line_len);
+	s->line_len = 0;
+}
+
+static void transmit(struct vmm *vmm, uint8_t c)
+{
+	struct vmm_serial *s = &vmm->serial;
+
+	s->line[s->line_len++] = (char)c;
+	if (c == '\n' || s->line_len == sizeof(s->line))
+		vmm_serial_flush(vmm);
+	if (s->ier & 0x02)
+		vmm_pic_raise(vmm, 4);                /* the transmitter is empty again at once */
+}
+
+/* A byte from the input fd, if one is waiting. */
+static void receive(struct vmm *vmm)
+{
+	struct vmm_serial *s = &vmm->serial;
+	uint8_t c;
+
+	if (s->rx_ready || vmm->input_fd < 0)
+		return;
+	if (read(vmm->input_fd, &c, 1) == 1) {
+		s->rbr = c;
+		s->rx_ready = 1;
+		if (s->ier & 0x01)
+			vmm_pic_raise(vmm, 4);
+	}
+}
+
+static void serial_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value)
+{
+	struct vmm_serial *s = &vmm->serial;
+	uint8_t v = (uint8_t)value;
+	int dlab = s->lcr & 0x80;
+
+	switch (port - COM1) {
+	case 0: if (dlab) s->dll = v; else transmit(vmm, v); break;
+	case 1: if (dlab) s->dlm = v; else s->ier = v & 0x0f; break;
+	case 3: s->lcr = v; break;
+	case 4: s->mcr = v & 0x1f; break;
+	case 7: s->scr = v; break;
+	default: break;                           /* FCR, LSR, MSR: nothing to keep */
+	}
+}
+
+static void serial_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t *value)
+{
+	struct vmm_serial *s = &vmm->serial;
+	int dlab = s->lcr & 0x80;
+
+	receive(vmm);
+	switch (port - COM1) {
+	case 0:
+		if (dlab) {
+			*value = s->dll;
+		} else {
+			*value = s->rbr;
+			s->rx_ready = 0;
+		}
+		break;
+	case 1: *value = dlab ? s->dlm : s->ier; break;
+	case 2:                                   /* IIR: received data first, then THR empty */
+		*value = (s->ier & 0x01) && s->rx_ready ? 0x04 : (s->ier & 0x02) ? 0x02 : 0x01;
+		break;
+	case 3: *value = s->lcr; break;
+	case 4: *value = s->mcr; break;
+	case 5: *value = LSR_THRE | LSR_TEMT | (s->rx_ready ? LSR_DR : 0); break;
+	case 6: *value = (s->mcr & 0x10) ? ((s->mcr & 0x0f) << 4) : 0xb0; break;   /* loopback or CTS, DSR, DCD */
+	case 7: *value = s->scr; break;
+	}
+}
+
+int vmm_serial_init(struct vmm *vmm)
+{
+	struct vmm_port_handler h = { COM1, 8, serial_read, serial_write, NULL };
+
+	return vmm_port_register(vmm, &h);
+}

@@ -1,0 +1,275 @@
+/*
+ * The VM: KVM's VM and vCPU, guest RAM as one anonymous shared mapping,
+ * and the run loop. Everything a guest does that KVM reflects (port I/O,
+ * halts, a triple fault) is handled here or in the device models, and
+ * interrupts are injected by this loop from the user-level PIC, as in
+ * Vancouver: KVM's in-kernel irqchip and PIT are not used.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "vmm_internal.h"
+
+void vmm_fail(struct vmm *vmm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vmm->error, sizeof(vmm->error), fmt, ap);
+	va_end(ap);
+	vmm->end = VMM_END_ERROR;
+}
+
+const char *vmm_error(const struct vmm *vmm)
+{
+	return vmm->error;
+}
+
+void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len)
+{
+	if (gpa > vmm->mem_size || len > vmm->mem_size - gpa)
+		return NULL;
+	return vmm->mem + gpa;
+}
+
+static int read_file(const char *path, uint8_t **data, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	*data = NULL;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	*data = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!*data) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = read(fd, *data, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(*data);
+		*data = NULL;
+		return -EIO;
+	}
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+static int setup_kvm(struct vmm *vmm, const struct vmm_config *cfg, char *why, size_t size)
+{
+	struct kvm_userspace_memory_region region;
+	int version;
+
+	vmm->kvm = cfg->kvm_fd >= 0 ? cfg->kvm_fd : open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vmm->kvm < 0) {
+		snprintf(why, size, "cannot open /dev/kvm: %s", strerror(errno));
+		return -errno;
+	}
+	version = ioctl(vmm->kvm, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		snprintf(why, size, "KVM API version %d, expected %d", version, KVM_API_VERSION);
+		return -EINVAL;
+	}
+	vmm->vm = ioctl(vmm->kvm, KVM_CREATE_VM, 0);
+	if (vmm->vm < 0) {
+		snprintf(why, size, "KVM_CREATE_VM: %s", strerror(errno));
+		return -errno;
+	}
+	/* guest RAM: one region from 0; the hole below 4 GiB is not modelled yet */
+	if (cfg->mem < (2u << 20) || cfg->mem > (3ull << 30)) {
+		snprintf(why, size, "guest memory must be between 2 MiB and 3 GiB");
+		return -EINVAL;
+	}
+	vmm->mem_size = cfg->mem;
+	vmm->mem = mmap(NULL, vmm->mem_size, PROT_READ | PROT_WRITE,
+	                MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vmm->mem == MAP_FAILED) {
+		vmm->mem = NULL;
+		snprintf(why, size, "cannot map %llu bytes of guest memory",
+		         (unsigned long long)vmm->mem_size);
+		return -ENOMEM;
+	}
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0, .guest_phys_addr = 0, .memory_size = vmm->mem_size,
+		.userspace_addr = (uint64_t)(uintptr_t)vmm->mem,
+	};
+	if (ioctl(vmm->vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		snprintf(why, size, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -errno;
+	}
+	vmm->vcpu = ioctl(vmm->vm, KVM_CREATE_VCPU, 0);
+	if (vmm->vcpu < 0) {
+		snprintf(why, size, "KVM_CREATE_VCPU: %s", strerror(errno));
+		return -errno;
+	}
+	vmm->run_size = (size_t)ioctl(vmm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vmm->run = mmap(NULL, vmm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vmm->vcpu, 0);
+	if (vmm->run == MAP_FAILED) {
+		vmm->run = NULL;
+		snprintf(why, size, "cannot map the vCPU's run structure");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t why_size)
+{
+	struct vmm *vmm = calloc(1, sizeof(*vmm));
+	uint8_t *image = NULL;
+	size_t image_size = 0;
+	int err;
+
+	*out = NULL;
+	if (!vmm) {
+		snprintf(why, why_size, "out of memory");
+		return -ENOMEM;
+	}
+	vmm->kvm = vmm->vm = vmm->vcpu = -1;
+	vmm->pit.timerfd = -1;
+	vmm->output = cfg->output;
+	vmm->output_priv = cfg->output_priv;
+	vmm->input_fd = cfg->input_fd;
+	err = setup_kvm(vmm, cfg, why, why_size);
+	if (err)
+		goto fail;
+	if ((err = vmm_pic_init(vmm)) || (err = vmm_pit_init(vmm)) || (err = vmm_rtc_init(vmm)) ||
+	    (err = vmm_serial_init(vmm)) || (err = vmm_kbc_init(vmm))) {
+		snprintf(why, why_size, "cannot set up the devices: %s", strerror(-err));
+		goto fail;
+	}
+	err = read_file(cfg->kernel, &image, &image_size);
+	if (err) {
+		snprintf(why, why_size, "cannot read the kernel %s: %s", cfg->kernel, strerror(-err));
+		goto fail;
+	}
+	if (vmm_multiboot_probe(image, image_size)) {
+		err = vmm_multiboot_load(vmm, cfg, image, image_size);
+	} else {
+		vmm_fail(vmm, "%s is neither a Multiboot kernel nor a Linux bzImage", cfg->kernel);
+		err = -EINVAL;
+	}
+	free(image);
+	if (err) {
+		snprintf(why, why_size, "%s", vmm->error[0] ? vmm->error : strerror(-err));
+		goto fail;
+	}
+	*out = vmm;
+	return 0;
+
+fail:
+	vmm_free(vmm);
+	return err;
+}
+
+/* Inject what the PIC has, or ask KVM to come back when the guest can take it. */
+static void inject(struct vmm *vmm)
+{
+	struct kvm_run *run = vmm->run;
+
+	run->request_interrupt_window = 0;
+	if (!vmm_pic_pending(vmm))
+		return;
+	if (run->ready_for_interrupt_injection && (run->if_flag)) {
+		struct kvm_interrupt irq = { .irq = (uint32_t)vmm_pic_ack(vmm) };
+		if ((int)irq.irq >= 0)
+			ioctl(vmm->vcpu, KVM_INTERRUPT, &irq);
+	} else {
+		run->request_interrupt_window = 1;
+	}
+}
+
+/* The guest halted: wait for the next device event (timer, serial input). */
+static void wait_for_event(struct vmm *vmm)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = vmm->pit.timerfd, .events = POLLIN },
+		{ .fd = vmm->input_fd, .events = POLLIN },
+	};
+
+	vmm_serial_flush(vmm);
+	if (vmm_pic_pending(vmm))
+		return;
+	if (poll(pfd, vmm->input_fd >= 0 ? 2 : 1, 1000) > 0)
+		vmm_pit_poll(vmm);
+}
+
+enum vmm_end vmm_run(struct vmm *vmm)
+{
+	struct kvm_run *run = vmm->run;
+
+	vmm->end = 0;
+	while (!vmm->end) {
+		vmm_pit_poll(vmm);
+		inject(vmm);
+		if (ioctl(vmm->vcpu, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			vmm_fail(vmm, "KVM_RUN: %s", strerror(errno));
+			break;
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			vmm_port_access(vmm, run);
+			break;
+		case KVM_EXIT_HLT:
+			wait_for_event(vmm);
+			break;
+		case KVM_EXIT_IRQ_WINDOW_OPEN:
+		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_MMIO:
+			/* no MMIO devices yet: reads see all ones, writes vanish */
+			if (!run->mmio.is_write)
+				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			vmm->end = VMM_END_RESET;      /* a triple fault resets a PC */
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			vmm_fail(vmm, "the vCPU could not enter the guest (reason 0x%llx)",
+			         (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			vmm_fail(vmm, "KVM could not emulate a guest instruction (suberror %u)",
+			         run->internal.suberror);
+			break;
+		default:
+			vmm_fail(vmm, "unexpected exit %u from KVM", run->exit_reason);
+			break;
+		}
+	}
+	vmm_serial_flush(vmm);
+	return vmm->end;
+}
+
+void vmm_free(struct vmm *vmm)
+{
+	if (!vmm)
+		return;
+	vmm_pit_fini(vmm);
+	if (vmm->run)
+		munmap(vmm->run, vmm->run_size);
+	if (vmm->mem)
+		munmap(vmm->mem, vmm->mem_size);
+	if (vmm->vcpu >= 0)
+		close(vmm->vcpu);
+	if (vmm->vm >= 0)
+		close(vmm->vm);
+	if (vmm->kvm >= 0)
+		close(vmm->kvm);
+	free(vmm);
+}

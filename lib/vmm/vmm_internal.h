@@ -1,0 +1,114 @@
+/*
+ * The VMM's inner model: guest memory, the vCPU, the port-I/O bus and the
+ * device models that sit on it. Shared by the files of lib/vmm.
+ */
+#ifndef VMM_INTERNAL_H
+#define VMM_INTERNAL_H
+
+#include <stdint.h>
+#include <time.h>
+#include <linux/kvm.h>
+#include <vmm/vmm.h>
+
+#define VMM_PORT_HANDLERS 32
+
+/* A device's share of the port space: [base, base + count). */
+struct vmm_port_handler {
+	uint16_t base, count;
+	/* size is 1, 2 or 4; reads fill *value */
+	void (*read)(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t *value);
+	void (*write)(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value);
+	void *dev;
+};
+
+/* The 8259 pair. */
+struct vmm_pic_chip {
+	uint8_t irr, isr, imr;
+	uint8_t vector_base;
+	uint8_t icw_step;              /* 0: operational; 2..4: expecting ICW2..ICW4 */
+	uint8_t icw4_needed, read_isr, auto_eoi, elcr;
+};
+
+struct vmm_pic {
+	struct vmm_pic_chip chip[2];
+};
+
+/* The 8254's channels (0: timer interrupt, 2: speaker gate for calibration). */
+struct vmm_pit_channel {
+	uint16_t reload;               /* 0 means 65536 */
+	uint8_t mode, access, write_lsb_next, read_lsb_next, latched;
+	uint16_t latch;
+	uint64_t start_ns;             /* when counting began */
+	int armed;
+};
+
+struct vmm_pit {
+	struct vmm_pit_channel ch[3];
+	int timerfd;                   /* channel 0's interrupts */
+	uint8_t port61;                /* speaker gate (bit 0), channel 2 output (bit 5) */
+};
+
+struct vmm_rtc {
+	uint8_t index;
+	uint8_t regs[128];             /* CMOS; time registers are read live */
+};
+
+struct vmm_serial {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	uint8_t rbr;
+	int rx_ready;
+	char line[256];
+	size_t line_len;
+};
+
+struct vmm {
+	int kvm, vm, vcpu;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem;
+	uint64_t mem_size;
+	struct vmm_port_handler ports[VMM_PORT_HANDLERS];
+	unsigned nports;
+	struct vmm_pic pic;
+	struct vmm_pit pit;
+	struct vmm_rtc rtc;
+	struct vmm_serial serial;
+	vmm_output_fn output;
+	void *output_priv;
+	int input_fd;
+	enum vmm_end end;              /* set by a device to stop the run */
+	char error[256];
+};
+
+/* io.c */
+int vmm_port_register(struct vmm *vmm, const struct vmm_port_handler *h);
+void vmm_port_access(struct vmm *vmm, struct kvm_run *run);
+
+/* Guest physical memory: a host pointer, or NULL when [gpa, gpa+len) is not RAM. */
+void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len);
+
+/* Devices: each registers its ports. */
+int vmm_pic_init(struct vmm *vmm);
+void vmm_pic_raise(struct vmm *vmm, unsigned irq);
+/* The vector to inject now, or -1; acknowledges it (IRR -> ISR). */
+int vmm_pic_ack(struct vmm *vmm);
+int vmm_pic_pending(struct vmm *vmm);
+
+int vmm_pit_init(struct vmm *vmm);
+/* Timer expirations since last time: raise IRQ 0 for them. */
+void vmm_pit_poll(struct vmm *vmm);
+void vmm_pit_fini(struct vmm *vmm);
+
+int vmm_rtc_init(struct vmm *vmm);
+int vmm_serial_init(struct vmm *vmm);
+void vmm_serial_flush(struct vmm *vmm);
+int vmm_kbc_init(struct vmm *vmm);
+
+/* boot_multiboot.c: load a Multiboot kernel; sets the vCPU's entry state. */
+int vmm_multiboot_probe(const uint8_t *image, size_t size);
+int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
+                       size_t size);
+
+void vmm_fail(struct vmm *vmm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

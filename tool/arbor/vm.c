@@ -1,0 +1,132 @@
+/*
+ * arbor vm: boot a guest in the user-level VMM (lib/vmm), stand-alone:
+ * the guest's serial port on stdout (and stdin), exit status 0 when the
+ * guest resets or powers off, 1 with the reason when it cannot be loaded
+ * or the VMM fails.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arbor/args.h>
+#include <vmm/vmm.h>
+#include "arbor.h"
+
+#define MODULES_MAX 32
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: arbor vm --kernel FILE [--initrd FILE[ ARGS][,FILE[ ARGS]]...] [--append TEXT]\n"
+	        "                [--mem SIZE]\n"
+	        "\n"
+	        "Boot FILE (a Multiboot ELF) in Arbor's user-level VMM on KVM, the guest's\n"
+	        "serial port on stdout. For Multiboot, --initrd lists the boot modules, each with\n"
+	        "its own command line, as QEMU's -initrd does. Exit status: 0 when the guest resets\n"
+	        "or powers off, 1 when it cannot be loaded or the VMM fails, 2 for usage errors.\n");
+}
+
+/* "path args,path args": each entry's first word is the file, the whole entry its string. */
+static int split_modules(char *list, struct vmm_module *mods, unsigned *n, char **strings)
+{
+	for (char *entry = strtok(list, ","); entry; entry = strtok(NULL, ",")) {
+		char *space;
+		if (*n == MODULES_MAX)
+			return -1;
+		strings[*n] = strdup(entry);
+		space = strchr(entry, ' ');
+		if (space)
+			*space = '\0';
+		mods[*n].path = entry;
+		mods[*n].cmdline = strings[*n];
+		(*n)++;
+	}
+	return 0;
+}
+
+int vm_main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "mem",    required_argument, NULL, 'm' },
+		{ "cpus",   required_argument, NULL, 'c' },
+		{ "disk",   required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "help",   no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmm_module mods[MODULES_MAX];
+	char *strings[MODULES_MAX], why[512], *cmdline = NULL;
+	struct vmm_config cfg = { .mem = 256u << 20, .kvm_fd = -1, .input_fd = -1 };
+	struct vmm *vmm;
+	unsigned nmods = 0;
+	int opt, status;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'k': cfg.kernel = optarg; break;
+		case 'i':
+			if (split_modules(optarg, mods, &nmods, strings)) {
+				fprintf(stderr, "arbor vm: at most %d boot modules\n", MODULES_MAX);
+				return ARBOR_EXIT_USAGE;
+			}
+			break;
+		case 'a': cmdline = optarg; break;
+		case 'm':
+			if (arbor_parse_size(optarg, &cfg.mem)) {
+				fprintf(stderr, "arbor vm: invalid --mem '%s'\n", optarg);
+				return ARBOR_EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			if (atoi(optarg) != 1) {
+				fprintf(stderr, "arbor vm: one vCPU only, so far\n");
+				return ARBOR_EXIT_USAGE;
+			}
+			break;
+		case 'd':
+		case 'C':
+			fprintf(stderr, "arbor vm: --%s is not implemented yet\n", opt == 'd' ? "disk" : "config");
+			return ARBOR_EXIT_USAGE;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return ARBOR_EXIT_USAGE;
+		}
+	}
+	if (!cfg.kernel || optind != argc) {
+		usage(stderr);
+		return ARBOR_EXIT_USAGE;
+	}
+	/* Multiboot's command line starts with the kernel's name, as GRUB and QEMU pass it */
+	{
+		size_t len = strlen(cfg.kernel) + (cmdline ? strlen(cmdline) + 1 : 0) + 1;
+		char *full = malloc(len);
+		if (!full)
+			return ARBOR_EXIT_FAILURE;
+		snprintf(full, len, "%s%s%s", cfg.kernel, cmdline ? " " : "", cmdline ? cmdline : "");
+		cfg.cmdline = full;
+	}
+	cfg.modules = mods;
+	cfg.nmodules = nmods;
+	if (vmm_new(&cfg, &vmm, why, sizeof(why))) {
+		fprintf(stderr, "arbor vm: %s\n", why);
+		return ARBOR_EXIT_FAILURE;
+	}
+	switch (vmm_run(vmm)) {
+	case VMM_END_RESET:
+	case VMM_END_POWEROFF:
+		status = 0;
+		break;
+	default:
+		fprintf(stderr, "arbor vm: %s\n", vmm_error(vmm));
+		status = ARBOR_EXIT_FAILURE;
+	}
+	vmm_free(vmm);
+	for (unsigned i = 0; i < nmods; i++)
+		free(strings[i]);
+	free((char *)cfg.cmdline);
+	return status;
+}
