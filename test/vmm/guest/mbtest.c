@@ -1,0 +1,32 @@
+/* The test guest's main: check the boot protocol, then the PIC/PIT and the RTC, then reset. */
+#include "mbtest.h"
+
+void mbtest_main(uint32_t proto, uint32_t magic, uint32_t info)
+{
+	serial_init();
+	idt_init();
+
+	if (proto == MBTEST_PROTO_PVH)
+		magic = *(const uint32_t *)info;
+	if (proto == MBTEST_PROTO_MULTIBOOT && magic == MULTIBOOT_BOOTLOADER_MAGIC) {
+		report("multiboot magic ok");
+	} else if (proto == MBTEST_PROTO_PVH && magic == PVH_START_INFO_MAGIC) {
+		report("pvh start_info ok");
+	} else {
+		report_fail("bad magic 0x%08x", magic);
+		reset_machine();
+	}
+	if (mbtest_bss_dirty)
+		report_fail("loader left .bss nonzero");
+	report("kernel 0x%08x-0x%08x", (uint32_t)__kernel_start, (uint32_t)__kernel_end);
+
+	if (proto == MBTEST_PROTO_MULTIBOOT)
+		multiboot_report(info);
+	else
+		pvh_report(info);
+
+	pit_check();
+	rtc_check();
+	report("done");
+	reset_machine();
+}

@@ -1,0 +1,60 @@
+/* Interfaces between the guest's modules; each check reports its own lines. */
+#ifndef MBTEST_H
+#define MBTEST_H
+
+#include <stdint.h>
+
+/* Passed by the entry code in mbtest.S: which header the loader followed. */
+#define MBTEST_PROTO_MULTIBOOT 1
+#define MBTEST_PROTO_PVH 2
+
+#define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
+#define PVH_START_INFO_MAGIC 0x336ec578u
+
+/* IDT layout: exceptions 0..31, the remapped PICs at 0x20..0x2F, the LAPIC's spurious vector last. */
+#define MBTEST_VECTOR_PIC_BASE 0x20
+#define MBTEST_VECTOR_LAPIC_SPURIOUS 0x3F
+#define MBTEST_VECTORS 0x40
+
+/* Linker-script symbols bounding the loaded image, for overlap checks. */
+extern char __kernel_start[], __kernel_end[];
+
+/* Set by the entry code when the loader left .bss nonzero. */
+extern uint32_t mbtest_bss_dirty;
+
+void mbtest_main(uint32_t proto, uint32_t magic, uint32_t info) __attribute__((noreturn));
+
+void serial_init(void);
+void serial_putc(char c);
+
+/* One line: "mbtest: " + format + "\n". Knows %s %c %u %x %llx, '0' and width. */
+void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same with "FAIL " after the prefix, so a test can grep for it. */
+void report_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Protocol-neutral reporters used by both boot protocols' parsers. */
+struct bootinfo_mmap {
+	uint32_t entries;
+	uint32_t usable_kib;
+};
+void bootinfo_mmap_entry(struct bootinfo_mmap *m, uint64_t addr, uint64_t len, uint32_t type);
+void bootinfo_mmap_done(const struct bootinfo_mmap *m);
+void bootinfo_cmdline(const char *cmdline);
+void bootinfo_module(uint32_t index, uint64_t start, uint64_t end, const char *cmdline,
+		     int want_page_aligned);
+
+void multiboot_report(uint32_t info);
+void pvh_report(uint32_t start_info);
+
+/* 1: a good mbtest module; 0: not one of ours; -1: ours but damaged (*why says how). */
+int module_check(const uint8_t *data, uint32_t size, const char **why);
+
+void idt_init(void);
+void lapic_virtual_wire(void);
+void pit_check(void);
+void pit_irq(void);
+void rtc_check(void);
+
+void reset_machine(void) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,205 @@
+/*
+ * lib/vmm's device models without KVM: the PIC's initialization, masking,
+ * priorities and EOI; the PIT's programming and counting; the RTC's BCD
+ * time; the UART's registers; the reset line. Then a million random port
+ * accesses of random sizes must leave the VMM standing. TAP output.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "vmm_internal.h"
+
+static int tests, failed;
+
+static void ok(int cond, const char *what)
+{
+	tests++;
+	if (!cond)
+		failed++;
+	printf("%s %d - %s\n", cond ? "ok" : "not ok", tests, what);
+}
+
+/* One port access through the bus, as KVM would report it. */
+static uint32_t io(struct vmm *vmm, int out, uint16_t port, unsigned size, uint32_t value)
+{
+	static uint8_t page[4096] __attribute__((aligned(8)));
+	struct kvm_run *run = (struct kvm_run *)page;
+
+	memset(page, 0, sizeof(page));
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+	run->io.size = (uint8_t)size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = 1024;
+	memcpy(page + 1024, &value, size);
+	vmm_port_access(vmm, run);
+	memcpy(&value, page + 1024, size);
+	return size == 4 ? value : value & ((1u << (8 * size)) - 1);
+}
+
+static char output[4096];
+static size_t output_len;
+
+static void collect(void *priv, const char *data, size_t len)
+{
+	if (output_len + len < sizeof(output)) {
+		memcpy(output + output_len, data, len);
+		output_len += len;
+	}
+}
+
+static struct vmm *new_vmm(void)
+{
+	struct vmm *vmm = calloc(1, sizeof(*vmm));
+
+	vmm->kvm = vmm->vm = vmm->vcpu = -1;
+	vmm->input_fd = -1;
+	vmm->pit.timerfd = -1;
+	vmm->output = collect;
+	vmm->run_size = 4096;
+	if (vmm_pic_init(vmm) || vmm_pit_init(vmm) || vmm_rtc_init(vmm) || vmm_serial_init(vmm) ||
+	    vmm_kbc_init(vmm))
+		abort();
+	return vmm;
+}
+
+static void test_pic(void)
+{
+	struct vmm *vmm = new_vmm();
+
+	/* the usual remap: ICW1..ICW4 on both, vectors 0x20 and 0x28 */
+	io(vmm, 1, 0x20, 1, 0x11); io(vmm, 1, 0x21, 1, 0x20); io(vmm, 1, 0x21, 1, 0x04); io(vmm, 1, 0x21, 1, 0x01);
+	io(vmm, 1, 0xa0, 1, 0x11); io(vmm, 1, 0xa1, 1, 0x28); io(vmm, 1, 0xa1, 1, 0x02); io(vmm, 1, 0xa1, 1, 0x01);
+	io(vmm, 1, 0x21, 1, 0xfe);                  /* only IRQ 0 */
+	io(vmm, 1, 0xa1, 1, 0xff);
+	ok(io(vmm, 0, 0x21, 1, 0) == 0xfe, "PIC: the mask reads back");
+	vmm_pic_raise(vmm, 1);
+	ok(!vmm_pic_pending(vmm), "PIC: a masked line is not delivered");
+	vmm_pic_raise(vmm, 0);
+	ok(vmm_pic_pending(vmm) && vmm_pic_ack(vmm) == 0x20, "PIC: IRQ 0 arrives as vector 0x20");
+	vmm_pic_raise(vmm, 0);
+	ok(!vmm_pic_pending(vmm), "PIC: no second IRQ 0 while the first is in service");
+	io(vmm, 1, 0x20, 1, 0x20);                  /* EOI */
+	ok(vmm_pic_pending(vmm) && vmm_pic_ack(vmm) == 0x20, "PIC: after EOI the next one comes");
+	io(vmm, 1, 0x20, 1, 0x20);
+	io(vmm, 1, 0x21, 1, 0xfb);                  /* the cascade line open */
+	io(vmm, 1, 0xa1, 1, 0xfe);                  /* IRQ 8 */
+	vmm_pic_raise(vmm, 8);
+	ok(vmm_pic_pending(vmm) && vmm_pic_ack(vmm) == 0x28, "PIC: IRQ 8 through the cascade is vector 0x28");
+	io(vmm, 1, 0x20, 1, 0x0b);                  /* OCW3: read ISR */
+	ok(io(vmm, 0, 0x20, 1, 0) == 0x04, "PIC: the master's ISR shows the cascade in service");
+	free(vmm);
+}
+
+static void test_pit(void)
+{
+	struct vmm *vmm = new_vmm();
+	uint16_t a, b;
+
+	io(vmm, 1, 0x43, 1, 0x34);                  /* channel 0, lobyte/hibyte, mode 2 */
+	io(vmm, 1, 0x40, 1, 0x00);
+	io(vmm, 1, 0x40, 1, 0x00);                  /* 65536 */
+	io(vmm, 1, 0x43, 1, 0x00);                  /* latch */
+	a = (uint16_t)(io(vmm, 0, 0x40, 1, 0) | io(vmm, 0, 0x40, 1, 0) << 8);
+	usleep(2000);
+	io(vmm, 1, 0x43, 1, 0x00);
+	b = (uint16_t)(io(vmm, 0, 0x40, 1, 0) | io(vmm, 0, 0x40, 1, 0) << 8);
+	ok(a != b && (uint16_t)(a - b) >= 2000 && (uint16_t)(a - b) <= 4000,
+	   "PIT: channel 0 counts down at 1.19 MHz (2 ms: 2000..4000 ticks)");
+	io(vmm, 1, 0x43, 1, 0x34);
+	io(vmm, 1, 0x40, 1, 0xa9);
+	io(vmm, 1, 0x40, 1, 0x04);                  /* 1193: 1 kHz */
+	usleep(20000);
+	vmm_pit_poll(vmm);
+	ok(vmm->pic.chip[0].irr & 1, "PIT: channel 0 raises IRQ 0");
+	io(vmm, 1, 0x61, 1, 0x00);
+	io(vmm, 1, 0x43, 1, 0xb0);                  /* channel 2, mode 0 */
+	io(vmm, 1, 0x42, 1, 0xff);
+	io(vmm, 1, 0x42, 1, 0x00);                  /* 255 ticks: 0.2 ms */
+	io(vmm, 1, 0x61, 1, 0x01);                  /* gate on */
+	ok(!(io(vmm, 0, 0x61, 1, 0) & 0x20), "PIT: channel 2's output is low while it counts");
+	usleep(2000);
+	ok(io(vmm, 0, 0x61, 1, 0) & 0x20, "PIT: channel 2's output goes high at the end");
+	vmm_pit_fini(vmm);
+	free(vmm);
+}
+
+static int bcd(int v) { return ((v >> 4) * 10) + (v & 15); }
+
+static void test_rtc_serial_kbc(void)
+{
+	struct vmm *vmm = new_vmm();
+	time_t t = time(NULL);
+	struct tm tm;
+	int min, year;
+
+	gmtime_r(&t, &tm);
+	io(vmm, 1, 0x70, 1, 0x02);
+	min = bcd((int)io(vmm, 0, 0x71, 1, 0));
+	io(vmm, 1, 0x70, 1, 0x09);
+	year = bcd((int)io(vmm, 0, 0x71, 1, 0));
+	ok(year == tm.tm_year % 100 && (min == tm.tm_min || min == (tm.tm_min + 1) % 60),
+	   "RTC: the time registers hold the host's UTC time in BCD");
+	io(vmm, 1, 0x70, 1, 0x0a);
+	ok(!(io(vmm, 0, 0x71, 1, 0) & 0x80), "RTC: no update in progress");
+
+	ok(io(vmm, 0, 0x3fd, 1, 0) & 0x20, "UART: the transmitter is empty");
+	io(vmm, 1, 0x3fb, 1, 0x80);                 /* DLAB */
+	io(vmm, 1, 0x3f8, 1, 0x01);
+	io(vmm, 1, 0x3fb, 1, 0x03);
+	for (const char *p = "hi\n"; *p; p++)
+		io(vmm, 1, 0x3f8, 1, (uint8_t)*p);
+	ok(output_len == 3 && !memcmp(output, "hi\n", 3), "UART: a line of output arrives whole");
+	io(vmm, 1, 0x3fb, 1, 0x80);
+	ok(io(vmm, 0, 0x3f8, 1, 0) == 0x01, "UART: the divisor latch reads back");
+	io(vmm, 1, 0x3fb, 1, 0x03);
+
+	io(vmm, 1, 0x64, 1, 0xfe);
+	ok(vmm->end == VMM_END_RESET, "KBC: command 0xFE resets the machine");
+	free(vmm);
+}
+
+/* Random accesses of every size to every port: nothing may break. */
+static void test_fuzz(void)
+{
+	struct vmm *vmm = new_vmm();
+	unsigned seed = 12345;
+
+	for (unsigned i = 0; i < 1000000; i++) {
+		unsigned sizes[3] = { 1, 2, 4 };
+		uint16_t port = (uint16_t)(rand_r(&seed) % 0x500);
+		if (rand_r(&seed) % 4 == 0)
+			port = (uint16_t)(0x20 + rand_r(&seed) % 0x80);   /* the busy ports more often */
+		io(vmm, rand_r(&seed) & 1, port, sizes[rand_r(&seed) % 3], (uint32_t)rand_r(&seed));
+		vmm->end = 0;
+		if (vmm_pic_pending(vmm))
+			vmm_pic_ack(vmm);
+	}
+	ok(1, "a million random port accesses leave the device models standing");
+
+	/* a malformed report (a count running past the run page) is refused */
+	static uint8_t page[4096] __attribute__((aligned(8)));
+	struct kvm_run *run = (struct kvm_run *)page;
+	run->io.direction = KVM_EXIT_IO_IN;
+	run->io.size = 4;
+	run->io.port = 0x3f8;
+	run->io.count = 10000;
+	run->io.data_offset = 1024;
+	vmm_port_access(vmm, run);
+	ok(vmm->end == VMM_END_ERROR, "a port access running past the run page is refused");
+	vmm_pit_fini(vmm);
+	free(vmm);
+}
+
+int main(void)
+{
+	test_pic();
+	test_pit();
+	test_rtc_serial_kbc();
+	test_fuzz();
+	printf("1..%d\n", tests);
+	return failed ? 1 : 0;
+}
