@@ -9,6 +9,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -247,8 +248,12 @@ int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint
 	info->mmap_addr = cursor;
 	info->mmap_length = 2 * sizeof(*mmap);
 	cursor += 2 * sizeof(*mmap);
-	if (cfg->cmdline) {
-		info->cmdline = put_string(vmm, &cursor, cfg->cmdline);
+	/* the command line starts with the kernel's name, as GRUB and QEMU pass it */
+	{
+		char line[4096];
+		snprintf(line, sizeof(line), "%s%s%s", cfg->kernel, cfg->cmdline ? " " : "",
+		         cfg->cmdline ? cfg->cmdline : "");
+		info->cmdline = put_string(vmm, &cursor, line);
 		if (info->cmdline)
 			info->flags |= 1u << 2;
 	}

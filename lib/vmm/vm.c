@@ -156,7 +156,10 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 		snprintf(why, why_size, "cannot read the kernel %s: %s", cfg->kernel, strerror(-err));
 		goto fail;
 	}
-	if (vmm_multiboot_probe(image, image_size)) {
+	/* told apart by their headers: a bzImage's setup header, else Multiboot's */
+	if (vmm_linux_probe(image, image_size)) {
+		err = vmm_linux_load(vmm, cfg, image, image_size);
+	} else if (vmm_multiboot_probe(image, image_size)) {
 		err = vmm_multiboot_load(vmm, cfg, image, image_size);
 	} else {
 		vmm_fail(vmm, "%s is neither a Multiboot kernel nor a Linux bzImage", cfg->kernel);

@@ -109,6 +109,11 @@ int vmm_multiboot_probe(const uint8_t *image, size_t size);
 int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
                        size_t size);
 
+/* boot_linux.c: a bzImage with a 64-bit entry; the first module is the initrd. */
+int vmm_linux_probe(const uint8_t *image, size_t size);
+int vmm_linux_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
+                   size_t size);
+
 void vmm_fail(struct vmm *vmm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

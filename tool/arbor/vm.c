@@ -21,9 +21,9 @@ static void usage(FILE *f)
 	        "usage: arbor vm --kernel FILE [--initrd FILE[ ARGS][,FILE[ ARGS]]...] [--append TEXT]\n"
 	        "                [--mem SIZE]\n"
 	        "\n"
-	        "Boot FILE (a Multiboot ELF) in Arbor's user-level VMM on KVM, the guest's\n"
+	        "Boot FILE (a Linux bzImage or a Multiboot ELF, told apart by their headers) in Arbor's user-level VMM on KVM, the guest's\n"
 	        "serial port on stdout. For Multiboot, --initrd lists the boot modules, each with\n"
-	        "its own command line, as QEMU's -initrd does. Exit status: 0 when the guest resets\n"
+	        "its own command line, as QEMU's -initrd does; for Linux it is the initrd. Exit status: 0 when the guest resets\n"
 	        "or powers off, 1 when it cannot be loaded or the VMM fails, 2 for usage errors.\n");
 }
 
@@ -100,15 +100,7 @@ int vm_main(int argc, char **argv)
 		usage(stderr);
 		return ARBOR_EXIT_USAGE;
 	}
-	/* Multiboot's command line starts with the kernel's name, as GRUB and QEMU pass it */
-	{
-		size_t len = strlen(cfg.kernel) + (cmdline ? strlen(cmdline) + 1 : 0) + 1;
-		char *full = malloc(len);
-		if (!full)
-			return ARBOR_EXIT_FAILURE;
-		snprintf(full, len, "%s%s%s", cfg.kernel, cmdline ? " " : "", cmdline ? cmdline : "");
-		cfg.cmdline = full;
-	}
+	cfg.cmdline = cmdline;
 	cfg.modules = mods;
 	cfg.nmodules = nmods;
 	if (vmm_new(&cfg, &vmm, why, sizeof(why))) {
@@ -127,6 +119,5 @@ int vm_main(int argc, char **argv)
 	vmm_free(vmm);
 	for (unsigned i = 0; i < nmods; i++)
 		free(strings[i]);
-	free((char *)cfg.cmdline);
 	return status;
 }

@@ -1,0 +1,233 @@
+/*
+ * The Linux boot protocol, 64-bit entry (Documentation/arch/x86/boot.rst):
+ * the bzImage's setup header tells where its protected-mode part wants to
+ * be; the loader fills the zero page (boot_params) with the header, the
+ * e820 map from the guest's memory, the command line and the initrd, and
+ * enters the kernel at its load address + 0x200 in long mode with an
+ * identity map, a GDT holding __BOOT_CS (0x10) and __BOOT_DS (0x18), and
+ * %rsi = the zero page.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "vmm_internal.h"
+
+/* Guest-physical layout below 1 MiB: all in conventional memory. */
+#define GDT_ADDR        0x5000u
+#define ZERO_PAGE_ADDR  0x7000u
+#define PML4_ADDR       0x10000u      /* then the PDPT and four page directories */
+#define CMDLINE_ADDR    0x20000u
+#define CMDLINE_MAX     0x10000u
+
+/* Offsets in the zero page and its setup header. */
+#define BP_EXT_RAMDISK_IMAGE 0x0c0
+#define BP_EXT_RAMDISK_SIZE  0x0c4
+#define BP_EXT_CMD_LINE_PTR  0x0c8
+#define BP_E820_ENTRIES      0x1e8
+#define BP_SETUP_SECTS       0x1f1
+#define BP_BOOT_FLAG         0x1fe
+#define BP_JUMP              0x200
+#define BP_HEADER            0x202
+#define BP_VERSION           0x206
+#define BP_TYPE_OF_LOADER    0x210
+#define BP_LOADFLAGS         0x211
+#define BP_RAMDISK_IMAGE     0x218
+#define BP_RAMDISK_SIZE      0x21c
+#define BP_HEAP_END_PTR      0x224
+#define BP_CMD_LINE_PTR      0x228
+#define BP_INITRD_ADDR_MAX   0x22c
+#define BP_KERNEL_ALIGNMENT  0x230
+#define BP_RELOCATABLE       0x234
+#define BP_XLOADFLAGS        0x236
+#define BP_CMDLINE_SIZE      0x238
+#define BP_PREF_ADDRESS      0x258
+#define BP_INIT_SIZE         0x260
+#define BP_E820_TABLE        0x2d0
+
+#define LOADED_HIGH    0x01
+#define CAN_USE_HEAP   0x80
+#define XLF_KERNEL_64  0x01
+#define E820_RAM       1
+#define E820_RESERVED  2
+
+static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+int vmm_linux_probe(const uint8_t *image, size_t size)
+{
+	return size > 0x300 && get16(image + BP_BOOT_FLAG) == 0xaa55 &&
+	       !memcmp(image + BP_HEADER, "HdrS", 4);
+}
+
+static void e820_add(uint8_t *zp, uint64_t addr, uint64_t len, uint32_t type)
+{
+	uint8_t n = zp[BP_E820_ENTRIES];
+	uint8_t *e = zp + BP_E820_TABLE + 20u * n;
+
+	put64(e, addr);
+	put64(e + 8, len);
+	put32(e + 16, type);
+	zp[BP_E820_ENTRIES] = (uint8_t)(n + 1);
+}
+
+/* An identity map of the first 4 GiB with 2 MiB pages. */
+static int build_page_tables(struct vmm *vmm)
+{
+	uint64_t *pml4 = vmm_gpa(vmm, PML4_ADDR, 0x6000);
+	uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024;
+
+	if (!pml4)
+		return -ENOMEM;
+	memset(pml4, 0, 0x6000);
+	pml4[0] = (PML4_ADDR + 0x1000) | 0x3;                  /* present, writeable */
+	for (unsigned i = 0; i < 4; i++)
+		pdpt[i] = (PML4_ADDR + 0x2000 + 0x1000ull * i) | 0x3;
+	for (unsigned i = 0; i < 4 * 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83;                /* present, writeable, 2 MiB */
+	return 0;
+}
+
+static int enter_long_mode(struct vmm *vmm, uint64_t entry)
+{
+	/* null, null, __BOOT_CS (0x10), __BOOT_DS (0x18): flat, as the protocol asks */
+	static const uint64_t gdt[4] = { 0, 0, 0x00af9a000000ffffull, 0x00cf92000000ffffull };
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 0xb, .present = 1,
+		.dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+	};
+	struct kvm_segment data = {
+		.base = 0, .limit = 0xffffffff, .selector = 0x18, .type = 0x3, .present = 1,
+		.dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	void *gdt_mem = vmm_gpa(vmm, GDT_ADDR, sizeof(gdt));
+
+	if (!gdt_mem || build_page_tables(vmm))
+		return -ENOMEM;
+	memcpy(gdt_mem, gdt, sizeof(gdt));
+	if (ioctl(vmm->vcpu, KVM_GET_SREGS, &sregs) < 0)
+		return -errno;
+	sregs.gdt.base = GDT_ADDR;
+	sregs.gdt.limit = sizeof(gdt) - 1;
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.cr3 = PML4_ADDR;
+	sregs.cr4 |= 1u << 5;                                    /* PAE */
+	sregs.cr0 |= (1u << 0) | (1u << 31);                     /* PE, PG */
+	sregs.efer |= (1u << 8) | (1u << 10);                    /* LME, LMA */
+	if (ioctl(vmm->vcpu, KVM_SET_SREGS, &sregs) < 0)
+		return -errno;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rsi = ZERO_PAGE_ADDR;
+	regs.rflags = 0x2;                                       /* interrupts off */
+	return ioctl(vmm->vcpu, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
+}
+
+/* The initrd at the top of what the kernel can reach, page aligned. */
+static int load_initrd(struct vmm *vmm, const char *path, uint8_t *zp)
+{
+	uint64_t limit = get32(zp + BP_INITRD_ADDR_MAX), at;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *dst;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		vmm_fail(vmm, "cannot read the initrd %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -ENOENT;
+	}
+	if (!limit)
+		limit = 0x37ffffff;                              /* protocols before 2.03 */
+	if (limit > vmm->mem_size - 1)
+		limit = vmm->mem_size - 1;
+	at = (limit + 1 - (uint64_t)st.st_size) & ~0xfffull;
+	dst = (uint64_t)st.st_size <= limit ? vmm_gpa(vmm, at, (uint64_t)st.st_size) : NULL;
+	if (!dst || at < (8u << 20) || read(fd, dst, (size_t)st.st_size) != st.st_size) {
+		vmm_fail(vmm, "the initrd %s does not fit into the guest's memory", path);
+		close(fd);
+		return -ENOSPC;
+	}
+	close(fd);
+	put32(zp + BP_RAMDISK_IMAGE, (uint32_t)at);
+	put32(zp + BP_RAMDISK_SIZE, (uint32_t)st.st_size);
+	put32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(at >> 32));
+	put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)st.st_size >> 32));
+	return 0;
+}
+
+int vmm_linux_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
+                   size_t size)
+{
+	unsigned setup_sects = image[BP_SETUP_SECTS] ? image[BP_SETUP_SECTS] : 4;
+	size_t setup_size = (setup_sects + 1u) * 512u, header_end = BP_HEADER + image[BP_JUMP + 1];
+	uint16_t version = get16(image + BP_VERSION);
+	uint64_t load, init_size, align;
+	uint8_t *zp, *dst;
+	char *cmdline;
+
+	if (version < 0x020c || !(get16(image + BP_XLOADFLAGS) & XLF_KERNEL_64)) {
+		vmm_fail(vmm, "the bzImage has no 64-bit entry (boot protocol %x.%02x)", version >> 8,
+		         version & 0xff);
+		return -EINVAL;
+	}
+	if (setup_size >= size || header_end > setup_size || header_end > 0x300) {
+		vmm_fail(vmm, "the bzImage's setup header is malformed");
+		return -EINVAL;
+	}
+	/* where it wants to be: pref_address if it can move, else 1 MiB */
+	init_size = get32(image + BP_INIT_SIZE);
+	align = get32(image + BP_KERNEL_ALIGNMENT);
+	load = 0x100000;
+	if (image[BP_RELOCATABLE]) {
+		load = get64(image + BP_PREF_ADDRESS);
+		if (align && (align & (align - 1)) == 0)
+			load = (load + align - 1) & ~(align - 1);
+	}
+	if (init_size < size - setup_size)
+		init_size = size - setup_size;
+	dst = vmm_gpa(vmm, load, init_size);
+	if (!dst) {
+		vmm_fail(vmm, "the kernel needs %llu MiB at 0x%llx, more than the guest's %llu MiB",
+		         (unsigned long long)(init_size >> 20), (unsigned long long)load,
+		         (unsigned long long)(vmm->mem_size >> 20));
+		return -ENOSPC;
+	}
+	memcpy(dst, image + setup_size, size - setup_size);
+
+	zp = vmm_gpa(vmm, ZERO_PAGE_ADDR, 4096);
+	memset(zp, 0, 4096);
+	memcpy(zp + BP_SETUP_SECTS, image + BP_SETUP_SECTS, header_end - BP_SETUP_SECTS);
+	zp[BP_TYPE_OF_LOADER] = 0xff;                            /* "undefined" loader */
+	zp[BP_LOADFLAGS] |= LOADED_HIGH | CAN_USE_HEAP;
+	memcpy(zp + BP_HEAP_END_PTR, &(uint16_t){ 0xfe00 }, 2);
+	e820_add(zp, 0, 0x9fc00, E820_RAM);
+	e820_add(zp, 0x9fc00, 0x100000 - 0x9fc00, E820_RESERVED);
+	e820_add(zp, 0x100000, vmm->mem_size - 0x100000, E820_RAM);
+
+	cmdline = vmm_gpa(vmm, CMDLINE_ADDR, CMDLINE_MAX);
+	snprintf(cmdline, CMDLINE_MAX, "%s", cfg->cmdline ? cfg->cmdline : "");
+	put32(zp + BP_CMD_LINE_PTR, CMDLINE_ADDR);
+	put32(zp + BP_EXT_CMD_LINE_PTR, 0);
+	if (get32(image + BP_CMDLINE_SIZE) && strlen(cmdline) > get32(image + BP_CMDLINE_SIZE)) {
+		vmm_fail(vmm, "the command line is longer than the kernel takes (%u bytes)",
+		         get32(image + BP_CMDLINE_SIZE));
+		return -E2BIG;
+	}
+	if (cfg->nmodules && load_initrd(vmm, cfg->modules[0].path, zp))
+		return -ENOSPC;
+	if (enter_long_mode(vmm, load + 0x200)) {
+		vmm_fail(vmm, "cannot set the vCPU's long-mode entry state");
+		return -EINVAL;
+	}
+	return 0;
+}
