@@ -54,7 +54,8 @@ class Benchmark:
     """An Arbor program and its baseline, run interleaved; hook=True marks an
     Arbor side that may not exist yet (reported as not yet available)."""
 
-    def __init__(self, arbor, baseline, baseline_desc, n, figures, hook=False):
+    def __init__(self, arbor, baseline, baseline_desc, n, figures, hook=False, needs_kvm=False):
+        self.needs_kvm = needs_kvm
         self.arbor, self.baseline = arbor, baseline
         self.baseline_desc, self.n, self.figures, self.hook = baseline_desc, n, figures, hook
 
@@ -127,6 +128,14 @@ BENCHMARKS = [
                       "one of 200 running children gets a new version: until it runs again; "
                       "no other child may restart")],
               hook=True),
+    # ---- the VMM (needs /dev/kvm) ----
+    Benchmark(["bench_vm_pio"], ["base_kvm_pio"],
+              "a bare KVM loop handling the same port-I/O exits inline",
+              100000,
+              [Figure("vm_port_io_exit", "result", "us", "ratio", "<=", 1.2,
+                      "a guest's OUT to a device model's register (the UART's scratch "
+                      "register) through lib/vmm's run loop and port bus, and back")],
+              needs_kvm=True),
 ]
 
 
@@ -176,6 +185,13 @@ def run_benchmark(build, bench, reps, scale):
     available = os.access(arbor_path, os.X_OK)
     if not available and not bench.hook:
         raise RunError(f"{arbor_path} is missing: build it first (ninja -C {build})")
+
+    if bench.needs_kvm and not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        # both sides need KVM: say so instead of failing the whole run
+        return [{"name": fig.name, "description": fig.what, "value": None, "unit": fig.unit,
+                 "baseline": bench.baseline_desc, "baseline_value": None, "ratio": None,
+                 "target": fig.target(), "met": False, "status": "skipped: no usable /dev/kvm"}
+                for fig in bench.figures]
 
     arbor_samples, base_samples = [], []
     for rep in range(reps):

@@ -58,7 +58,8 @@ void vmm_pit_poll(struct vmm *vmm)
 {
 	uint64_t expirations;
 
-	if (vmm->pit.timerfd < 0)
+	/* a syscall per exit only while channel 0 runs */
+	if (vmm->pit.timerfd < 0 || !vmm->pit.ch[0].armed)
 		return;
 	if (read(vmm->pit.timerfd, &expirations, sizeof(expirations)) == sizeof(expirations) &&
 	    expirations)
