@@ -68,6 +68,16 @@ int vmm_multiboot_probe(const uint8_t *image, size_t size)
 
 /* Copy the ELF32 PT_LOAD segments; *end is the highest address used. */
 static int load_elf(struct vmm *vmm, const uint8_t *image, size_t size, uint32_t *entry,
+                    uint64_t *end);
+
+int vmm_elf32_load(struct vmm *vmm, const uint8_t *image, size_t size, uint64_t *end)
+{
+	uint32_t entry;
+
+	return load_elf(vmm, image, size, &entry, end);
+}
+
+static int load_elf(struct vmm *vmm, const uint8_t *image, size_t size, uint32_t *entry,
                     uint64_t *end)
 {
 	const Elf32_Ehdr *eh = (const void *)image;
@@ -193,7 +203,7 @@ static int load_modules(struct vmm *vmm, const struct vmm_config *cfg, struct mb
 }
 
 /* Flat 32-bit protected mode, as the specification promises the kernel. */
-static int set_entry_state(struct vmm *vmm, uint32_t entry, uint32_t info_addr)
+int vmm_enter_protected_mode(struct vmm *vmm, uint32_t entry, uint32_t eax, uint32_t ebx)
 {
 	struct kvm_segment code = {
 		.base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 0xb, .present = 1,
@@ -214,8 +224,8 @@ static int set_entry_state(struct vmm *vmm, uint32_t entry, uint32_t info_addr)
 		return -errno;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = entry;
-	regs.rax = MB_BOOT_MAGIC;
-	regs.rbx = info_addr;
+	regs.rax = eax;
+	regs.rbx = ebx;
 	regs.rflags = 0x2;                               /* interrupts off */
 	return ioctl(vmm->vcpu, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
 }
@@ -260,7 +270,7 @@ int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint
 	next = align_page(end);
 	if (cfg->nmodules && (err = load_modules(vmm, cfg, info, &cursor, &next)))
 		return err;
-	err = set_entry_state(vmm, entry, MB_INFO_ADDR);
+	err = vmm_enter_protected_mode(vmm, entry, MB_BOOT_MAGIC, MB_INFO_ADDR);
 	if (err)
 		vmm_fail(vmm, "cannot set the vCPU's entry state");
 	return err;

@@ -161,8 +161,10 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 		err = vmm_linux_load(vmm, cfg, image, image_size);
 	} else if (vmm_multiboot_probe(image, image_size)) {
 		err = vmm_multiboot_load(vmm, cfg, image, image_size);
+	} else if (vmm_pvh_entry(image, image_size)) {
+		err = vmm_pvh_load(vmm, cfg, image, image_size);     /* QEMU's order: Multiboot first */
 	} else {
-		vmm_fail(vmm, "%s is neither a Multiboot kernel nor a Linux bzImage", cfg->kernel);
+		vmm_fail(vmm, "%s is neither a Linux bzImage nor a Multiboot or PVH kernel", cfg->kernel);
 		err = -EINVAL;
 	}
 	free(image);

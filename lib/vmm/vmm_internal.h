@@ -109,6 +109,16 @@ int vmm_multiboot_probe(const uint8_t *image, size_t size);
 int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
                        size_t size);
 
+/* Load an ELF32 kernel's segments; *end: the highest address used. */
+int vmm_elf32_load(struct vmm *vmm, const uint8_t *image, size_t size, uint64_t *end);
+/* Flat 32-bit protected mode, paging and interrupts off, at entry with EAX and EBX. */
+int vmm_enter_protected_mode(struct vmm *vmm, uint32_t entry, uint32_t eax, uint32_t ebx);
+
+/* boot_pvh.c: an ELF32 with Xen's PVH entry note (0: none). */
+uint32_t vmm_pvh_entry(const uint8_t *image, size_t size);
+int vmm_pvh_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
+                 size_t size);
+
 /* boot_linux.c: a bzImage with a 64-bit entry; the first module is the initrd. */
 int vmm_linux_probe(const uint8_t *image, size_t size);
 int vmm_linux_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,

@@ -4,8 +4,8 @@
 # command line, a module with its checksum), the PIT's interrupts through
 # the PIC, the RTC, and ends with a keyboard-controller reset (exit 0).
 # Without a usable /dev/kvm the test is skipped with the reason.
-# Usage: test_vm_boot.sh ARBOR MBTEST MODULE
-arbor=$1 kernel=$2 module=$3
+# Usage: test_vm_boot.sh ARBOR MBTEST MODULE MBTEST_PVH
+arbor=$1 kernel=$2 module=$3 pvh=$4
 if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	echo "1..0 # SKIP no usable /dev/kvm on this host"
 	exit 77
@@ -33,10 +33,21 @@ ok $(grep -qE "mbtest: rtc 20[0-9]{2}-[01][0-9]-[0-3][0-9] " "$tmp/out"; echo $?
 ok $(line "mbtest: done") "the kernel finished its checks"
 ok $(grep -q "FAIL" "$tmp/out"; test $? -ne 0; echo $?) "no check failed"
 
+# the PVH entry (the same kernel without its Multiboot header, as QEMU's microvm boots it)
+timeout 120 "$arbor" vm --kernel "$pvh" --mem 64M --append "foo=bar" --initrd "$module arg1=x" \
+	>"$tmp/out" 2>&1
+rc=$?
+ok $(test $rc -eq 0 && grep -qF "mbtest: pvh start_info ok" "$tmp/out" &&
+     grep -qF "mbtest: cmdline 'foo=bar'" "$tmp/out" &&
+     grep -qF "mbtest: module 0 'arg1=x' 4096 bytes, checksum ok" "$tmp/out" &&
+     grep -qF "mbtest: memory map: 2 entries, 65151 KiB usable" "$tmp/out" &&
+     grep -qF "mbtest: pit: 10 ticks" "$tmp/out" && ! grep -q FAIL "$tmp/out"; echo $?) \
+	"PVH: start info, command line, module, memory map, PIT; reset (exit $rc)"
+
 # bad input: a file that is no kernel is refused with the reason
 printf 'not a kernel' >"$tmp/bogus"
 "$arbor" vm --kernel "$tmp/bogus" >"$tmp/out" 2>&1; rc=$?
-ok $(test $rc -eq 1 && grep -q "neither a Multiboot kernel nor a Linux bzImage" "$tmp/out"; echo $?) \
+ok $(test $rc -eq 1 && grep -q "neither a Linux bzImage nor a Multiboot or PVH kernel" "$tmp/out"; echo $?) \
 	"a file that is no kernel is refused with the reason (exit $rc)"
 "$arbor" vm --kernel "$tmp/missing" >"$tmp/out" 2>&1; rc=$?
 ok $(test $rc -eq 1 && grep -q "cannot read the kernel" "$tmp/out"; echo $?) "a missing kernel is reported (exit $rc)"
