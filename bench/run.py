@@ -18,6 +18,7 @@ that need core) also get the build directory as their last argument.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -54,8 +55,9 @@ class Benchmark:
     """An Arbor program and its baseline, run interleaved; hook=True marks an
     Arbor side that may not exist yet (reported as not yet available)."""
 
-    def __init__(self, arbor, baseline, baseline_desc, n, figures, hook=False, needs_kvm=False):
-        self.needs_kvm = needs_kvm
+    def __init__(self, arbor, baseline, baseline_desc, n, figures, hook=False, needs_kvm=False,
+                 needs_qemu=False):
+        self.needs_kvm, self.needs_qemu = needs_kvm, needs_qemu
         self.arbor, self.baseline = arbor, baseline
         self.baseline_desc, self.n, self.figures, self.hook = baseline_desc, n, figures, hook
 
@@ -136,6 +138,13 @@ BENCHMARKS = [
                       "a guest's OUT to a device model's register (the UART's scratch "
                       "register) through lib/vmm's run loop and port bus, and back")],
               needs_kvm=True),
+    Benchmark(["bench_vm_start", "arbor"], ["bench_vm_start", "qemu"],
+              "qemu-system-x86_64 -M microvm,rtc=on -enable-kvm booting the same file",
+              20,
+              [Figure("vm_start_to_first_serial_line", "result", "ms", "ratio", "<=", 0.7,
+                      "arbor vm from exec to the test kernel's first serial line, through "
+                      "its PVH entry (test/vmm/mbtest_pvh), median of -n starts")],
+              needs_kvm=True, needs_qemu=True),
 ]
 
 
@@ -186,11 +195,16 @@ def run_benchmark(build, bench, reps, scale):
     if not available and not bench.hook:
         raise RunError(f"{arbor_path} is missing: build it first (ninja -C {build})")
 
+    missing = None
     if bench.needs_kvm and not os.access("/dev/kvm", os.R_OK | os.W_OK):
-        # both sides need KVM: say so instead of failing the whole run
+        missing = "no usable /dev/kvm"
+    elif bench.needs_qemu and not shutil.which("qemu-system-x86_64"):
+        missing = "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+    if missing:
+        # say so instead of failing the whole run
         return [{"name": fig.name, "description": fig.what, "value": None, "unit": fig.unit,
                  "baseline": bench.baseline_desc, "baseline_value": None, "ratio": None,
-                 "target": fig.target(), "met": False, "status": "skipped: no usable /dev/kvm"}
+                 "target": fig.target(), "met": False, "status": "skipped: " + missing}
                 for fig in bench.figures]
 
     arbor_samples, base_samples = [], []
