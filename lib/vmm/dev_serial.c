@@ -5,6 +5,7 @@
  * the VMM is a component); input comes from an fd when one is given.
  */
 #include <stdio.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 #include "vmm_internal.h"
@@ -41,20 +42,30 @@ static void transmit(struct vmm *vmm, uint8_t c)
 		vmm_pic_raise(vmm, 4);                /* the transmitter is empty again at once */
 }
 
-/* A byte from the input fd, if one is waiting. */
+/* A byte from the input fd, if one is waiting (never blocks the vCPU). */
 static void receive(struct vmm *vmm)
 {
 	struct vmm_serial *s = &vmm->serial;
+	struct pollfd pfd = { .fd = vmm->input_fd, .events = POLLIN };
 	uint8_t c;
+	ssize_t n;
 
-	if (s->rx_ready || vmm->input_fd < 0)
+	if (s->rx_ready || vmm->input_fd < 0 || poll(&pfd, 1, 0) <= 0)
 		return;
-	if (read(vmm->input_fd, &c, 1) == 1) {
+	n = read(vmm->input_fd, &c, 1);
+	if (n == 1) {
 		s->rbr = c;
 		s->rx_ready = 1;
 		if (s->ier & 0x01)
 			vmm_pic_raise(vmm, 4);
+	} else if (n == 0) {
+		vmm->input_fd = -1;                   /* end of input: the line stays quiet */
 	}
+}
+
+void vmm_serial_poll_input(struct vmm *vmm)
+{
+	receive(vmm);
 }
 
 static void serial_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value)

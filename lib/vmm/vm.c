@@ -208,8 +208,10 @@ static void wait_for_event(struct vmm *vmm)
 	vmm_serial_flush(vmm);
 	if (vmm_pic_pending(vmm))
 		return;
-	if (poll(pfd, vmm->input_fd >= 0 ? 2 : 1, 1000) > 0)
+	if (poll(pfd, vmm->input_fd >= 0 ? 2 : 1, 1000) > 0) {
 		vmm_pit_poll(vmm);
+		vmm_serial_poll_input(vmm);
+	}
 }
 
 enum vmm_end vmm_run(struct vmm *vmm)

@@ -102,6 +102,8 @@ void vmm_pit_fini(struct vmm *vmm);
 int vmm_rtc_init(struct vmm *vmm);
 int vmm_serial_init(struct vmm *vmm);
 void vmm_serial_flush(struct vmm *vmm);
+/* Take a waiting input byte (raising IRQ 4 if the guest asked for it). */
+void vmm_serial_poll_input(struct vmm *vmm);
 int vmm_kbc_init(struct vmm *vmm);
 
 /* boot_multiboot.c: load a Multiboot kernel; sets the vCPU's entry state. */

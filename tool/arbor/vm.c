@@ -5,7 +5,9 @@
  * or the VMM fails.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <termios.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +16,48 @@
 #include "arbor.h"
 
 #define MODULES_MAX 32
+
+/* The terminal as it was, restored whenever arbor vm ends. */
+static struct termios saved_tty;
+static int tty_raw;
+
+static void restore_tty(void)
+{
+	if (tty_raw)
+		tcsetattr(0, TCSAFLUSH, &saved_tty);
+	tty_raw = 0;
+}
+
+static void restore_and_die(int sig)
+{
+	restore_tty();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * An interactive terminal goes raw, so that the guest sees every key as
+ * typed; Ctrl-C still ends arbor vm (ISIG stays on), and the terminal is
+ * restored on every way out.
+ */
+static void raw_terminal(void)
+{
+	struct termios raw;
+
+	if (!isatty(0) || tcgetattr(0, &saved_tty))
+		return;
+	raw = saved_tty;
+	cfmakeraw(&raw);
+	raw.c_lflag |= ISIG;
+	raw.c_oflag |= OPOST | ONLCR;      /* the guest's "\n" still starts a new line */
+	if (tcsetattr(0, TCSAFLUSH, &raw))
+		return;
+	tty_raw = 1;
+	atexit(restore_tty);
+	signal(SIGINT, restore_and_die);
+	signal(SIGTERM, restore_and_die);
+	signal(SIGHUP, restore_and_die);
+}
 
 static void usage(FILE *f)
 {
@@ -103,6 +147,8 @@ int vm_main(int argc, char **argv)
 	cfg.cmdline = cmdline;
 	cfg.modules = mods;
 	cfg.nmodules = nmods;
+	cfg.input_fd = 0;                  /* the guest's serial input is our stdin */
+	raw_terminal();
 	if (vmm_new(&cfg, &vmm, why, sizeof(why))) {
 		fprintf(stderr, "arbor vm: %s\n", why);
 		return ARBOR_EXIT_FAILURE;
@@ -117,6 +163,7 @@ int vm_main(int argc, char **argv)
 		status = ARBOR_EXIT_FAILURE;
 	}
 	vmm_free(vmm);
+	restore_tty();
 	for (unsigned i = 0; i < nmods; i++)
 		free(strings[i]);
 	return status;
