@@ -24,8 +24,47 @@ struct vmm_module {
 	const char *cmdline;       /* the module's string (Multiboot), may be NULL */
 };
 
+/*
+ * The machine: Vancouver's <machine> description as a list of device
+ * instances in order, and the guest's RAM ranges. Built by
+ * vmm_machine_parse() or vmm_machine_default().
+ */
+enum vmm_device_kind {
+	VMM_DEV_NULLIO, VMM_DEV_PIC, VMM_DEV_PIT, VMM_DEV_SCP, VMM_DEV_KBC, VMM_DEV_RTC,
+	VMM_DEV_SERIAL, VMM_DEV_VCPU,
+};
+
+#define VMM_MACHINE_MEM_MAX     8
+#define VMM_MACHINE_DEVICES_MAX 32
+
+struct vmm_device {
+	enum vmm_device_kind kind;
+	uint16_t io_base, io_base2;   /* pic: elcr; scp: port b (speaker); others: 0 */
+	uint8_t irq;
+};
+
+struct vmm_machine {
+	struct { uint64_t start, end; } mem[VMM_MACHINE_MEM_MAX];
+	unsigned nmem;
+	struct vmm_device dev[VMM_MACHINE_DEVICES_MAX];
+	unsigned ndev;
+	char not_modelled[256];       /* known elements without a model yet, for a note */
+};
+
+/* A PC with mem bytes of RAM: conventional memory and the rest above 1 MiB, and its devices. */
+void vmm_machine_default(struct vmm_machine *m, uint64_t mem);
+
+/*
+ * Parse a <machine> node (or a <config> holding one) from text. Unknown
+ * elements and bad attributes are errors naming the element, with
+ * file:line:column in why. Returns 0 or -EINVAL.
+ */
+int vmm_machine_parse(const char *text, size_t len, const char *file, struct vmm_machine *m,
+                      char *why, size_t why_size);
+
 struct vmm_config {
-	uint64_t mem;              /* guest RAM in bytes */
+	const struct vmm_machine *machine;   /* NULL: vmm_machine_default() with mem */
+	uint64_t mem;              /* guest RAM in bytes (without a machine) */
 	int kvm_fd;                /* an open /dev/kvm, or -1 to open it here */
 	const char *kernel;        /* a Multiboot ELF (later also a Linux bzImage) */
 	const char *cmdline;       /* the kernel's command line, may be NULL */

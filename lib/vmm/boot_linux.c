@@ -210,9 +210,13 @@ int vmm_linux_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t 
 	zp[BP_TYPE_OF_LOADER] = 0xff;                            /* "undefined" loader */
 	zp[BP_LOADFLAGS] |= LOADED_HIGH | CAN_USE_HEAP;
 	memcpy(zp + BP_HEAP_END_PTR, &(uint16_t){ 0xfe00 }, 2);
-	e820_add(zp, 0, 0x9fc00, E820_RAM);
-	e820_add(zp, 0x9fc00, 0x100000 - 0x9fc00, E820_RESERVED);
-	e820_add(zp, 0x100000, vmm->mem_size - 0x100000, E820_RAM);
+	/* e820: the machine's <mem> ranges, and the BIOS area below 1 MiB reserved */
+	for (unsigned i = 0; i < vmm->machine.nmem; i++) {
+		uint64_t start = vmm->machine.mem[i].start, end = vmm->machine.mem[i].end;
+		e820_add(zp, start, end - start, E820_RAM);
+		if (start == 0 && end < 0x100000)
+			e820_add(zp, end, 0x100000 - end, E820_RESERVED);
+	}
 
 	cmdline = vmm_gpa(vmm, CMDLINE_ADDR, CMDLINE_MAX);
 	snprintf(cmdline, CMDLINE_MAX, "%s", cfg->cmdline ? cfg->cmdline : "");

@@ -248,16 +248,20 @@ int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint
 	if (err)
 		return err;
 	memset(info, 0, sizeof(*info));
-	/* memory: conventional below 640 KiB, the rest from 1 MiB */
+	/* memory: the machine's <mem> ranges; lower and upper as a BIOS counts them */
 	info->flags = 1u << 0 | 1u << 6;
-	info->mem_lower = 639;
-	info->mem_upper = (uint32_t)((vmm->mem_size - (1u << 20)) >> 10);
-	mmap = vmm_gpa(vmm, cursor, 2 * sizeof(*mmap));
-	mmap[0] = (struct mb_mmap_entry){ sizeof(*mmap) - 4, 0, 639 * 1024, 1 };
-	mmap[1] = (struct mb_mmap_entry){ sizeof(*mmap) - 4, 1u << 20, vmm->mem_size - (1u << 20), 1 };
+	mmap = vmm_gpa(vmm, cursor, vmm->machine.nmem * sizeof(*mmap));
+	for (unsigned i = 0; i < vmm->machine.nmem; i++) {
+		uint64_t from = vmm->machine.mem[i].start, to = vmm->machine.mem[i].end;
+		mmap[i] = (struct mb_mmap_entry){ sizeof(*mmap) - 4, from, to - from, 1 };
+		if (from == 0)
+			info->mem_lower = (uint32_t)((to < 0xa0000 ? to : 0x9fc00) >> 10);
+		if (from <= 0x100000 && to > 0x100000)
+			info->mem_upper = (uint32_t)((to - 0x100000) >> 10);
+	}
 	info->mmap_addr = cursor;
-	info->mmap_length = 2 * sizeof(*mmap);
-	cursor += 2 * sizeof(*mmap);
+	info->mmap_length = vmm->machine.nmem * sizeof(*mmap);
+	cursor += vmm->machine.nmem * sizeof(*mmap);
 	/* the command line starts with the kernel's name, as GRUB and QEMU pass it */
 	{
 		char line[4096];

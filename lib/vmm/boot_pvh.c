@@ -85,9 +85,7 @@ int vmm_pvh_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *i
                  size_t size)
 {
 	struct hvm_start_info si = { .magic = HVM_START_MAGIC, .version = 1 };
-	struct hvm_memmap_entry map[2] = {
-		{ 0, 0x9fc00, 1, 0 }, { 0x100000, vmm->mem_size - 0x100000, 1, 0 },
-	};
+	struct hvm_memmap_entry map[VMM_MACHINE_MEM_MAX];
 	struct hvm_modlist_entry mods[16];
 	uint32_t cursor = START_INFO_ADDR + sizeof(si), entry = vmm_pvh_entry(image, size);
 	uint64_t end, next;
@@ -100,8 +98,11 @@ int vmm_pvh_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *i
 	err = vmm_elf32_load(vmm, image, size, &end);
 	if (err)
 		return err;
-	si.memmap_paddr = place(vmm, &cursor, map, sizeof(map));
-	si.memmap_entries = 2;
+	for (unsigned i = 0; i < vmm->machine.nmem; i++)
+		map[i] = (struct hvm_memmap_entry){ vmm->machine.mem[i].start,
+		                                    vmm->machine.mem[i].end - vmm->machine.mem[i].start, 1, 0 };
+	si.memmap_paddr = place(vmm, &cursor, map, vmm->machine.nmem * sizeof(map[0]));
+	si.memmap_entries = vmm->machine.nmem;
 	if (cfg->cmdline)
 		si.cmdline_paddr = place(vmm, &cursor, cfg->cmdline, strlen(cfg->cmdline) + 1);
 	next = (end + 4095) & ~4095ull;

@@ -4,6 +4,7 @@
  * initialization sequence, masks, edge-triggered requests, priorities
  * (line 0 first), specific and non-specific EOI, reading IRR or ISR.
  */
+#include <errno.h>
 #include "vmm_internal.h"
 
 /* The highest-priority line requested and not masked, or -1. */
@@ -114,36 +115,47 @@ static void chip_write(struct vmm *vmm, struct vmm_pic_chip *c, unsigned reg, ui
 
 static void pic_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value)
 {
-	if (port == 0x4d0 || port == 0x4d1) {
-		vmm->pic.chip[port - 0x4d0].elcr = (uint8_t)value;
-		return;
-	}
-	chip_write(vmm, &vmm->pic.chip[port >= 0xa0], port & 1, (uint8_t)value);
+	struct vmm_pic_chip *c = dev;
+
+	chip_write(vmm, c, port - c->io_base, (uint8_t)value);
 }
 
 static void pic_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t *value)
 {
-	struct vmm_pic_chip *c;
+	struct vmm_pic_chip *c = dev;
 
-	if (port == 0x4d0 || port == 0x4d1) {
-		*value = vmm->pic.chip[port - 0x4d0].elcr;
-		return;
-	}
-	c = &vmm->pic.chip[port >= 0xa0];
-	*value = (port & 1) ? c->imr : c->read_isr ? c->isr : c->irr;
+	*value = (port - c->io_base) ? c->imr : c->read_isr ? c->isr : c->irr;
+}
+
+static void elcr_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value)
+{
+	((struct vmm_pic_chip *)dev)->elcr = (uint8_t)value;
+}
+
+static void elcr_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t *value)
+{
+	*value = ((struct vmm_pic_chip *)dev)->elcr;
+}
+
+int vmm_pic_chip_init(struct vmm *vmm, unsigned index, uint16_t io_base, uint16_t elcr)
+{
+	struct vmm_pic_chip *c = &vmm->pic.chip[index];
+	struct vmm_port_handler h = { io_base, 2, pic_read, pic_write, c };
+	struct vmm_port_handler e = { elcr, 1, elcr_read, elcr_write, c };
+	int err;
+
+	if (index > 1)
+		return -EINVAL;                      /* a PC has two: master, and slave on line 2 */
+	c->io_base = io_base;
+	c->vector_base = index ? 0x70 : 0x08;
+	c->imr = 0xff;
+	err = vmm_port_register(vmm, &h);
+	return err || !elcr ? err : vmm_port_register(vmm, &e);
 }
 
 int vmm_pic_init(struct vmm *vmm)
 {
-	static const uint16_t bases[] = { 0x20, 0xa0, 0x4d0 };
-	int err = 0;
+	int err = vmm_pic_chip_init(vmm, 0, 0x20, 0x4d0);
 
-	vmm->pic.chip[0].vector_base = 0x08;
-	vmm->pic.chip[1].vector_base = 0x70;
-	vmm->pic.chip[0].imr = vmm->pic.chip[1].imr = 0xff;
-	for (unsigned i = 0; i < 3 && !err; i++) {
-		struct vmm_port_handler h = { bases[i], 2, pic_read, pic_write, NULL };
-		err = vmm_port_register(vmm, &h);
-	}
-	return err;
+	return err ? err : vmm_pic_chip_init(vmm, 1, 0xa0, 0x4d1);
 }

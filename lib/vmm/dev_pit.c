@@ -81,13 +81,7 @@ static void pit_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, 
 	struct vmm_pit_channel *ch;
 	uint8_t v = (uint8_t)value;
 
-	if (port == 0x61) {
-		uint8_t gate = v & 1;
-		if (gate && !(vmm->pit.port61 & 1))
-			start(vmm, 2);                /* a rising gate restarts channel 2 */
-		vmm->pit.port61 = (vmm->pit.port61 & ~3u) | (v & 3);
-		return;
-	}
+	port = (uint16_t)(port - vmm->pit.io_base + 0x40);   /* registers as at 0x40 */
 	if (port == 0x43) {
 		unsigned n = v >> 6;
 		if (n == 3)
@@ -135,12 +129,7 @@ static void pit_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, u
 	struct vmm_pit_channel *ch;
 	uint16_t count;
 
-	if (port == 0x61) {
-		struct vmm_pit_channel *c2 = &vmm->pit.ch[2];
-		int out = c2->armed && ticks(c2) >= reload_of(c2);
-		*value = (vmm->pit.port61 & 3) | (out ? 0x20 : 0);
-		return;
-	}
+	port = (uint16_t)(port - vmm->pit.io_base + 0x40);
 	if (port == 0x43) {
 		*value = 0xff;
 		return;
@@ -161,17 +150,48 @@ static void pit_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, u
 	}
 }
 
-int vmm_pit_init(struct vmm *vmm)
+/* Port 0x61 (Vancouver's scp port b): the speaker gate of channel 2, and its output. */
+static void speaker_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value)
 {
-	struct vmm_port_handler pit = { 0x40, 4, pit_read, pit_write, NULL };
-	struct vmm_port_handler speaker = { 0x61, 1, pit_read, pit_write, NULL };
-	int err;
+	uint8_t v = (uint8_t)value;
 
-	vmm->pit.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if ((v & 1) && !(vmm->pit.port61 & 1))
+		start(vmm, 2);                        /* a rising gate restarts channel 2 */
+	vmm->pit.port61 = (uint8_t)((vmm->pit.port61 & ~3u) | (v & 3));
+}
+
+static void speaker_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t *value)
+{
+	struct vmm_pit_channel *c2 = &vmm->pit.ch[2];
+	int out = c2->armed && ticks(c2) >= reload_of(c2);
+
+	*value = (vmm->pit.port61 & 3) | (out ? 0x20 : 0);
+}
+
+int vmm_speaker_init(struct vmm *vmm, uint16_t port)
+{
+	struct vmm_port_handler speaker = { port, 1, speaker_read, speaker_write, NULL };
+
+	return vmm_port_register(vmm, &speaker);
+}
+
+int vmm_pit_init_at(struct vmm *vmm, uint16_t io_base)
+{
+	struct vmm_port_handler pit = { io_base, 4, pit_read, pit_write, NULL };
+
+	vmm->pit.io_base = io_base;
+	if (vmm->pit.timerfd < 0)
+		vmm->pit.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (vmm->pit.timerfd < 0)
 		return -errno;
-	err = vmm_port_register(vmm, &pit);
-	return err ? err : vmm_port_register(vmm, &speaker);
+	return vmm_port_register(vmm, &pit);
+}
+
+int vmm_pit_init(struct vmm *vmm)
+{
+	int err = vmm_pit_init_at(vmm, 0x40);
+
+	return err ? err : vmm_speaker_init(vmm, 0x61);
 }
 
 void vmm_pit_fini(struct vmm *vmm)

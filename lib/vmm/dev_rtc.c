@@ -35,7 +35,7 @@ static void rtc_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, 
 {
 	struct vmm_rtc *rtc = &vmm->rtc;
 
-	if (port == 0x70) {
+	if (port == rtc->io_base) {
 		rtc->index = value & 0x7f;            /* bit 7 masks NMIs: there are none */
 		return;
 	}
@@ -48,7 +48,7 @@ static void rtc_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, u
 {
 	struct vmm_rtc *rtc = &vmm->rtc;
 
-	if (port == 0x70) {
+	if (port == rtc->io_base) {
 		*value = rtc->index;
 		return;
 	}
@@ -62,10 +62,16 @@ static void rtc_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size, u
 		*value = time_register(rtc, rtc->index);
 }
 
-int vmm_rtc_init(struct vmm *vmm)
+int vmm_rtc_init_at(struct vmm *vmm, uint16_t io_base)
 {
-	struct vmm_port_handler h = { 0x70, 2, rtc_read, rtc_write, NULL };
+	struct vmm_port_handler h = { io_base, 2, rtc_read, rtc_write, NULL };
 
+	vmm->rtc.io_base = io_base;
 	vmm->rtc.regs[0x0b] = 0x02;                   /* 24-hour mode, BCD */
 	return vmm_port_register(vmm, &h);
+}
+
+int vmm_rtc_init(struct vmm *vmm)
+{
+	return vmm_rtc_init_at(vmm, 0x70);
 }

@@ -10,8 +10,6 @@
 #include <unistd.h>
 #include "vmm_internal.h"
 
-#define COM1 0x3f8
-
 enum { LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40 };
 
 static void emit(struct vmm *vmm, const char *data, size_t len)
@@ -39,7 +37,7 @@ static void transmit(struct vmm *vmm, uint8_t c)
 	if (c == '\n' || s->line_len == sizeof(s->line))
 		vmm_serial_flush(vmm);
 	if (s->ier & 0x02)
-		vmm_pic_raise(vmm, 4);                /* the transmitter is empty again at once */
+		vmm_pic_raise(vmm, s->irq);           /* the transmitter is empty again at once */
 }
 
 /* A byte from the input fd, if one is waiting (never blocks the vCPU). */
@@ -57,7 +55,7 @@ static void receive(struct vmm *vmm)
 		s->rbr = c;
 		s->rx_ready = 1;
 		if (s->ier & 0x01)
-			vmm_pic_raise(vmm, 4);
+			vmm_pic_raise(vmm, s->irq);
 	} else if (n == 0) {
 		vmm->input_fd = -1;                   /* end of input: the line stays quiet */
 	}
@@ -74,7 +72,7 @@ static void serial_write(struct vmm *vmm, void *dev, uint16_t port, unsigned siz
 	uint8_t v = (uint8_t)value;
 	int dlab = s->lcr & 0x80;
 
-	switch (port - COM1) {
+	switch (port - s->io_base) {
 	case 0: if (dlab) s->dll = v; else transmit(vmm, v); break;
 	case 1: if (dlab) s->dlm = v; else s->ier = v & 0x0f; break;
 	case 3: s->lcr = v; break;
@@ -90,7 +88,7 @@ static void serial_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size
 	int dlab = s->lcr & 0x80;
 
 	receive(vmm);
-	switch (port - COM1) {
+	switch (port - s->io_base) {
 	case 0:
 		if (dlab) {
 			*value = s->dll;
@@ -111,9 +109,16 @@ static void serial_read(struct vmm *vmm, void *dev, uint16_t port, unsigned size
 	}
 }
 
+int vmm_serial_init_at(struct vmm *vmm, uint16_t io_base, uint8_t irq)
+{
+	struct vmm_port_handler h = { io_base, 8, serial_read, serial_write, NULL };
+
+	vmm->serial.io_base = io_base;
+	vmm->serial.irq = irq;
+	return vmm_port_register(vmm, &h);
+}
+
 int vmm_serial_init(struct vmm *vmm)
 {
-	struct vmm_port_handler h = { COM1, 8, serial_read, serial_write, NULL };
-
-	return vmm_port_register(vmm, &h);
+	return vmm_serial_init_at(vmm, 0x3f8, 4);
 }

@@ -89,12 +89,15 @@ static int setup_kvm(struct vmm *vmm, const struct vmm_config *cfg, char *why, s
 		snprintf(why, size, "KVM_CREATE_VM: %s", strerror(errno));
 		return -errno;
 	}
-	/* guest RAM: one region from 0; the hole below 4 GiB is not modelled yet */
-	if (cfg->mem < (2u << 20) || cfg->mem > (3ull << 30)) {
+	/* guest RAM: one mapping up to the highest <mem> end; the ranges say what the guest is told */
+	vmm->mem_size = 0;
+	for (unsigned i = 0; i < vmm->machine.nmem; i++)
+		if (vmm->machine.mem[i].end > vmm->mem_size)
+			vmm->mem_size = vmm->machine.mem[i].end;
+	if (vmm->mem_size < (2u << 20) || vmm->mem_size > (3ull << 30)) {
 		snprintf(why, size, "guest memory must be between 2 MiB and 3 GiB");
 		return -EINVAL;
 	}
-	vmm->mem_size = cfg->mem;
 	vmm->mem = mmap(NULL, vmm->mem_size, PROT_READ | PROT_WRITE,
 	                MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vmm->mem == MAP_FAILED) {
@@ -126,6 +129,41 @@ static int setup_kvm(struct vmm *vmm, const struct vmm_config *cfg, char *why, s
 	return 0;
 }
 
+/* The device models of the machine description, in its order. */
+static int create_devices(struct vmm *vmm, char *why, size_t size)
+{
+	unsigned pics = 0, vcpus = 0;
+	int err = 0;
+
+	for (unsigned i = 0; i < vmm->machine.ndev && !err; i++) {
+		const struct vmm_device *d = &vmm->machine.dev[i];
+		switch (d->kind) {
+		case VMM_DEV_NULLIO: err = vmm_nullio_init(vmm, d->io_base); break;
+		case VMM_DEV_PIC:    err = vmm_pic_chip_init(vmm, pics++, d->io_base, d->io_base2); break;
+		case VMM_DEV_PIT:    err = vmm_pit_init_at(vmm, d->io_base); break;
+		case VMM_DEV_SCP:
+			err = vmm_fast_reset_init(vmm, d->io_base);
+			if (!err)
+				err = vmm_speaker_init(vmm, d->io_base2);
+			break;
+		case VMM_DEV_KBC:    err = vmm_kbc_init_at(vmm, d->io_base); break;
+		case VMM_DEV_RTC:    err = vmm_rtc_init_at(vmm, d->io_base); break;
+		case VMM_DEV_SERIAL: err = vmm_serial_init_at(vmm, d->io_base, d->irq); break;
+		case VMM_DEV_VCPU:   vcpus++; break;
+		}
+	}
+	if (err) {
+		snprintf(why, size, "cannot set up the devices: %s",
+		         err == -EINVAL ? "a PC has two PICs at most" : strerror(-err));
+		return err;
+	}
+	if (vcpus > 1) {
+		snprintf(why, size, "one <vcpu> only, so far");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t why_size)
 {
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
@@ -143,14 +181,16 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 	vmm->output = cfg->output;
 	vmm->output_priv = cfg->output_priv;
 	vmm->input_fd = cfg->input_fd;
+	if (cfg->machine)
+		vmm->machine = *cfg->machine;
+	else
+		vmm_machine_default(&vmm->machine, cfg->mem);
 	err = setup_kvm(vmm, cfg, why, why_size);
 	if (err)
 		goto fail;
-	if ((err = vmm_pic_init(vmm)) || (err = vmm_pit_init(vmm)) || (err = vmm_rtc_init(vmm)) ||
-	    (err = vmm_serial_init(vmm)) || (err = vmm_kbc_init(vmm))) {
-		snprintf(why, why_size, "cannot set up the devices: %s", strerror(-err));
+	err = create_devices(vmm, why, why_size);
+	if (err)
 		goto fail;
-	}
 	err = read_file(cfg->kernel, &image, &image_size);
 	if (err) {
 		snprintf(why, why_size, "cannot read the kernel %s: %s", cfg->kernel, strerror(-err));

@@ -27,6 +27,7 @@ struct vmm_pic_chip {
 	uint8_t vector_base;
 	uint8_t icw_step;              /* 0: operational; 2..4: expecting ICW2..ICW4 */
 	uint8_t icw4_needed, read_isr, auto_eoi, elcr;
+	uint16_t io_base;
 };
 
 struct vmm_pic {
@@ -43,17 +44,21 @@ struct vmm_pit_channel {
 };
 
 struct vmm_pit {
+	uint16_t io_base;
 	struct vmm_pit_channel ch[3];
 	int timerfd;                   /* channel 0's interrupts */
 	uint8_t port61;                /* speaker gate (bit 0), channel 2 output (bit 5) */
 };
 
 struct vmm_rtc {
+	uint16_t io_base;
 	uint8_t index;
 	uint8_t regs[128];             /* CMOS; time registers are read live */
 };
 
 struct vmm_serial {
+	uint16_t io_base;
+	uint8_t irq;
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	uint8_t rbr;
 	int rx_ready;
@@ -67,6 +72,7 @@ struct vmm {
 	size_t run_size;
 	uint8_t *mem;
 	uint64_t mem_size;
+	struct vmm_machine machine;    /* the RAM ranges the loaders describe to the guest */
 	struct vmm_port_handler ports[VMM_PORT_HANDLERS];
 	unsigned nports;
 	struct vmm_pic pic;
@@ -88,23 +94,31 @@ void vmm_port_access(struct vmm *vmm, struct kvm_run *run);
 void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len);
 
 /* Devices: each registers its ports. */
-int vmm_pic_init(struct vmm *vmm);
+int vmm_pic_init(struct vmm *vmm);                  /* both at the PC's ports */
+int vmm_pic_chip_init(struct vmm *vmm, unsigned index, uint16_t io_base, uint16_t elcr);
 void vmm_pic_raise(struct vmm *vmm, unsigned irq);
 /* The vector to inject now, or -1; acknowledges it (IRR -> ISR). */
 int vmm_pic_ack(struct vmm *vmm);
 int vmm_pic_pending(struct vmm *vmm);
 
-int vmm_pit_init(struct vmm *vmm);
+int vmm_pit_init(struct vmm *vmm);                  /* 0x40 and the speaker port 0x61 */
+int vmm_pit_init_at(struct vmm *vmm, uint16_t io_base);
+int vmm_speaker_init(struct vmm *vmm, uint16_t port);
 /* Timer expirations since last time: raise IRQ 0 for them. */
 void vmm_pit_poll(struct vmm *vmm);
 void vmm_pit_fini(struct vmm *vmm);
 
 int vmm_rtc_init(struct vmm *vmm);
+int vmm_rtc_init_at(struct vmm *vmm, uint16_t io_base);
 int vmm_serial_init(struct vmm *vmm);
+int vmm_serial_init_at(struct vmm *vmm, uint16_t io_base, uint8_t irq);
 void vmm_serial_flush(struct vmm *vmm);
 /* Take a waiting input byte (raising IRQ 4 if the guest asked for it). */
 void vmm_serial_poll_input(struct vmm *vmm);
-int vmm_kbc_init(struct vmm *vmm);
+int vmm_kbc_init(struct vmm *vmm);                  /* 0x60/0x64 and the fast reset at 0x92 */
+int vmm_kbc_init_at(struct vmm *vmm, uint16_t io_base);
+int vmm_fast_reset_init(struct vmm *vmm, uint16_t port);
+int vmm_nullio_init(struct vmm *vmm, uint16_t port);
 
 /* boot_multiboot.c: load a Multiboot kernel; sets the vCPU's entry state. */
 int vmm_multiboot_probe(const uint8_t *image, size_t size);

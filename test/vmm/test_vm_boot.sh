@@ -4,8 +4,8 @@
 # command line, a module with its checksum), the PIT's interrupts through
 # the PIC, the RTC, and ends with a keyboard-controller reset (exit 0).
 # Without a usable /dev/kvm the test is skipped with the reason.
-# Usage: test_vm_boot.sh ARBOR MBTEST MODULE MBTEST_PVH
-arbor=$1 kernel=$2 module=$3 pvh=$4
+# Usage: test_vm_boot.sh ARBOR MBTEST MODULE MBTEST_PVH MACHINES_DIR
+arbor=$1 kernel=$2 module=$3 pvh=$4 machines=$5
 if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	echo "1..0 # SKIP no usable /dev/kvm on this host"
 	exit 77
@@ -43,6 +43,18 @@ ok $(test $rc -eq 0 && grep -qF "mbtest: pvh start_info ok" "$tmp/out" &&
      grep -qF "mbtest: memory map: 2 entries, 65151 KiB usable" "$tmp/out" &&
      grep -qF "mbtest: pit: 10 ticks" "$tmp/out" && ! grep -q FAIL "$tmp/out"; echo $?) \
 	"PVH: start info, command line, module, memory map, PIT; reset (exit $rc)"
+
+# Vancouver's <machine>: the devices in order, the memory map from the <mem> entries
+timeout 120 "$arbor" vm --kernel "$kernel" --config "$machines/vancouver.xml" >"$tmp/out" 2>&1
+rc=$?
+ok $(test $rc -eq 0 && grep -qF "mbtest: mmap 0x0000000000000000-0x00000000000a0000 type 1" "$tmp/out" &&
+     grep -qF "mbtest: mmap 0x0000000000100000-0x0000000002000000 type 1" "$tmp/out" &&
+     grep -qF "mbtest: pit: 10 ticks" "$tmp/out" && grep -qF "mbtest: done" "$tmp/out" &&
+     grep -q "not modelled yet, left out: keyb" "$tmp/out"; echo $?) \
+	"Genode's Vancouver example machine: memory from its <mem> entries, its devices, the rest named (exit $rc)"
+"$arbor" vm --kernel "$kernel" --config "$machines/unknown_element.xml" >"$tmp/out" 2>&1; rc=$?
+ok $(test $rc -eq 3 && grep -qF "unknown_element.xml:11:3: unknown element <kbcb> in <machine>" "$tmp/out"; echo $?) \
+	"an unknown element in <machine> is an error naming it, with file:line:column (exit $rc)"
 
 # bad input: a file that is no kernel is refused with the reason
 printf 'not a kernel' >"$tmp/bogus"

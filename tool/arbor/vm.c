@@ -63,12 +63,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: arbor vm --kernel FILE [--initrd FILE[ ARGS][,FILE[ ARGS]]...] [--append TEXT]\n"
-	        "                [--mem SIZE]\n"
+	        "                [--mem SIZE] [--config MACHINE.xml]\n"
 	        "\n"
-	        "Boot FILE (a Linux bzImage or a Multiboot ELF, told apart by their headers) in Arbor's user-level VMM on KVM, the guest's\n"
-	        "serial port on stdout. For Multiboot, --initrd lists the boot modules, each with\n"
-	        "its own command line, as QEMU's -initrd does; for Linux it is the initrd. Exit status: 0 when the guest resets\n"
-	        "or powers off, 1 when it cannot be loaded or the VMM fails, 2 for usage errors.\n");
+	        "Boot FILE (a Linux bzImage, a Multiboot or a PVH kernel, told apart by their\n"
+	        "headers) in Arbor's user-level VMM on KVM, the guest's serial port on stdin and\n"
+	        "stdout. For Multiboot and PVH, --initrd lists the boot modules, each with its own\n"
+	        "string, as QEMU's -initrd does; for Linux it is the initrd. --config reads\n"
+	        "Vancouver's <machine>: <mem start end> ranges and the device models in order\n"
+	        "(nullio pic pit scp kbc rtc serial vcpu); it replaces --mem.\n"
+	        "Exit status: 0 when the guest resets or powers off, 1 when it cannot be loaded or\n"
+	        "the VMM fails, 2 for usage errors, 3 for an invalid machine description.\n");
 }
 
 /* "path args,path args": each entry's first word is the file, the whole entry its string. */
@@ -106,6 +110,8 @@ int vm_main(int argc, char **argv)
 	char *strings[MODULES_MAX], why[512], *cmdline = NULL;
 	struct vmm_config cfg = { .mem = 256u << 20, .kvm_fd = -1, .input_fd = -1 };
 	struct vmm *vmm;
+	struct vmm_machine machine;
+	const char *config = NULL;
 	unsigned nmods = 0;
 	int opt, status;
 
@@ -133,9 +139,11 @@ int vm_main(int argc, char **argv)
 			}
 			break;
 		case 'd':
-		case 'C':
-			fprintf(stderr, "arbor vm: --%s is not implemented yet\n", opt == 'd' ? "disk" : "config");
+			fprintf(stderr, "arbor vm: --disk is not implemented yet\n");
 			return ARBOR_EXIT_USAGE;
+		case 'C':
+			config = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return ARBOR_EXIT_USAGE;
 		}
@@ -145,6 +153,24 @@ int vm_main(int argc, char **argv)
 		return ARBOR_EXIT_USAGE;
 	}
 	cfg.cmdline = cmdline;
+	if (config) {
+		/* Vancouver's <machine>: the devices in order and the guest's memory */
+		FILE *f = fopen(config, "r");
+		char text[65536];
+		size_t len = f ? fread(text, 1, sizeof(text), f) : 0;
+		if (!f) {
+			fprintf(stderr, "arbor vm: cannot read %s\n", config);
+			return ARBOR_EXIT_FAILURE;
+		}
+		fclose(f);
+		if (vmm_machine_parse(text, len, config, &machine, why, sizeof(why))) {
+			fprintf(stderr, "%s\n", why);
+			return ARBOR_EXIT_INVALID;
+		}
+		if (machine.not_modelled[0])
+			fprintf(stderr, "arbor vm: not modelled yet, left out: %s\n", machine.not_modelled);
+		cfg.machine = &machine;
+	}
 	cfg.modules = mods;
 	cfg.nmodules = nmods;
 	cfg.input_fd = 0;                  /* the guest's serial input is our stdin */
