@@ -2,7 +2,7 @@
 #include "io.h"
 #include "mbtest.h"
 
-#define STUB_SIZE 16		/* must match traps.S */
+#define TRAP_ENTRY_SIZE 16		/* must match traps.S */
 #define CODE_SELECTOR 0x08
 #define GATE_INTERRUPT32 0x8E	/* present, DPL 0, 32-bit interrupt gate: IF is cleared on entry */
 #define PIC_MASTER_CMD 0x20
@@ -29,7 +29,7 @@ struct idt_desc {
 	uint32_t base;
 } __attribute__((packed));
 
-extern char trap_stubs[];
+extern char trap_entries[];
 
 static struct idt_gate idt[MBTEST_VECTORS];
 
@@ -40,13 +40,13 @@ void idt_init(void)
 	struct idt_desc desc = { sizeof(idt) - 1, (uint32_t)idt };
 
 	for (uint32_t v = 0; v < MBTEST_VECTORS; v++) {
-		uint32_t stub = (uint32_t)trap_stubs + v * STUB_SIZE;
+		uint32_t entry = (uint32_t)trap_entries + v * TRAP_ENTRY_SIZE;
 
-		idt[v].offset_lo = stub & 0xFFFF;
+		idt[v].offset_lo = entry & 0xFFFF;
 		idt[v].selector = CODE_SELECTOR;
 		idt[v].zero = 0;
 		idt[v].type = GATE_INTERRUPT32;
-		idt[v].offset_hi = stub >> 16;
+		idt[v].offset_hi = entry >> 16;
 	}
 	__asm__ volatile("lidt %0" : : "m"(desc));
 }

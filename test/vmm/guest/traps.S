@@ -1,19 +1,19 @@
-/* Interrupt stubs: each pushes its vector (and a dummy error code where the CPU pushes none), then calls C. */
+/* Interrupt entry points: each pushes its vector (and a dummy error code where the CPU pushes none), then calls C. */
 
 	.file "traps.S"		/* else the symbol table names a random temporary object */
 
 /* Stubs sit 16 bytes apart so idt.c can compute their addresses instead of needing a table. */
-#define STUB_SIZE 16
-#define NR_STUBS 64	/* MBTEST_VECTORS */
+#define TRAP_ENTRY_SIZE 16
+#define NR_TRAP_ENTRIES 64	/* MBTEST_VECTORS */
 
 	.text
 	.code32
-	.globl trap_stubs
-	.balign STUB_SIZE
-trap_stubs:
+	.globl trap_entries
+	.balign TRAP_ENTRY_SIZE
+trap_entries:
 	vector = 0
-	.rept NR_STUBS
-	.balign STUB_SIZE
+	.rept NR_TRAP_ENTRIES
+	.balign TRAP_ENTRY_SIZE
 	/* These exceptions push an error code themselves. */
 	.ifeq (vector == 8) || ((vector >= 10) && (vector <= 14)) || (vector == 17) || (vector == 21) || (vector == 29) || (vector == 30)
 	pushl $0
