@@ -3,6 +3,7 @@
 #define MBTEST_H
 
 #include <stdint.h>
+#include "guest.h"
 
 /* Passed by the entry code in mbtest.S: which header the loader followed. */
 #define MBTEST_PROTO_MULTIBOOT 1
@@ -24,8 +25,6 @@ extern uint32_t mbtest_bss_dirty;
 
 void mbtest_main(uint32_t proto, uint32_t magic, uint32_t info) __attribute__((noreturn));
 
-void serial_init(void);
-void serial_putc(char c);
 
 /* One line: "mbtest: " + format + "\n". Knows %s %c %u %x %llx, '0' and width. */
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

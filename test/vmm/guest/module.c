@@ -1,5 +1,5 @@
 /*
- * Recognises the known test module (made by mkmodule.py, which documents the format) and
+ * Recognises the known test module (made by guest_lib/mkpattern.py, which documents the format) and
  * verifies it byte for byte, so a VMM that loads modules short, shifted or corrupted is caught.
  */
 #include "mbtest.h"

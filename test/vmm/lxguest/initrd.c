@@ -1,5 +1,5 @@
 /*
- * Recognises the known test initrd (made by mkinitrd.py, which documents the format) and
+ * Recognises the known test initrd (made by guest_lib/mkpattern.py, which documents the format) and
  * verifies it byte for byte, so a loader that passes it short, shifted or corrupted is caught.
  */
 #include "lxtest.h"

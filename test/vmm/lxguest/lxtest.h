@@ -57,6 +57,7 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+#include "guest.h"
 
 /* Loader-written memory has no alignment promise; x86 is little-endian, memcpy is inlined. */
 static inline uint16_t load16(const void *p)
@@ -92,8 +93,6 @@ extern const char kernel_info[];
 void lxtest_main(uint64_t boot_params, uint64_t selectors, uint64_t rflags)
 	__attribute__((noreturn));
 
-void serial_init(void);
-void serial_putc(char c);
 
 /* One line: "lxtest: " + format + "\n". Knows %s %u %x %lx (%llx), '0' and width. */
 void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,6 +1,6 @@
-/* The 16550 UART at COM1 (from mbtest): the only output, polled as interrupts stay off. */
+/* The 16550 UART at COM1: a test guest's only output, polled as it runs with interrupts off. */
+#include "guest.h"
 #include "io.h"
-#include "lxtest.h"
 
 #define COM1 0x3F8
 #define UART_THR 0	/* with DLAB: divisor low */

@@ -1,6 +1,6 @@
-/* Port I/O and interrupt-flag helpers shared by the guest's device checks. */
-#ifndef MBTEST_IO_H
-#define MBTEST_IO_H
+/* Port I/O and interrupt-flag helpers of the test guests (mbtest, lxtest). */
+#ifndef GUEST_IO_H
+#define GUEST_IO_H
 
 #include <stdint.h>
 

@@ -1,0 +1,21 @@
+/*
+ * What the test guests (mbtest, lxtest) share: the serial port and the
+ * line printer. Each guest builds them with -DGUEST_NAME="..." (the prefix
+ * of every line) and -DGUEST_STR_MAX=N (how far %s may read a string a
+ * loader handed over, which may lack its NUL).
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+
+void serial_init(void);
+void serial_putc(char c);
+
+/*
+ * One line "GUEST_NAME: <prefix><fmt>\n". The format knows %s, %c, %u
+ * (32-bit), %x, %lx (unsigned long), %llx (64-bit) and field widths.
+ */
+void guest_vreport(const char *prefix, const char *fmt, va_list ap);
+
+#endif
