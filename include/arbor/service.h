@@ -96,6 +96,11 @@ struct arbor_session *arbor_session_new(const char *service, const char *label,
                                         const char *args, uint64_t ram, uint64_t caps);
 void arbor_session_free(struct arbor_session *s);
 
+/* A create's outcome: available, or failed with err (s then leaves its service). */
+void arbor_session_created(struct arbor_session *s, int err);
+/* An upgrade went through: its donation is the session's now, the session established again. */
+void arbor_session_upgraded(struct arbor_session *s);
+
 /* Genode's name of a phase in state reports (CREATING, OK, CLOSING, ...). */
 const char *arbor_session_phase_name(const struct arbor_session *s);
 

@@ -228,9 +228,7 @@ int child_op_next_request(struct arbor_rpc_request *req)
 	} else if ((s = untaken(c, ARBOR_PHASE_CREATE_REQUESTED))) {
 		int err = pay_server(c, s->ram, s->caps, 1);
 		if (err) {
-			s->phase = ARBOR_PHASE_FAILED;
-			s->error = err;
-			arbor_service_forget(s);
+			arbor_session_created(s, err);
 			done(s);
 			return ARBOR_E_NOT_FOUND;
 		}
@@ -315,10 +313,7 @@ int child_op_response(struct arbor_rpc_request *req)
 	case ARBOR_PHASE_UPGRADE_REQUESTED:
 		if (a.result != ARBOR_SESSION_OK)
 			return ARBOR_E_INVALID;
-		s->ram += s->upgrade_ram;
-		s->caps += s->upgrade_caps;
-		s->upgrade_ram = s->upgrade_caps = 0;
-		s->phase = ARBOR_PHASE_CAP_HANDED_OUT;
+		arbor_session_upgraded(s);
 		s->handed_to_server = 0;
 		if (!s->answered) {
 			/* its owner left while the upgrade was under way */
@@ -368,12 +363,8 @@ void child_free_services(struct arbor_child *c)
 				s->phase = ARBOR_PHASE_FAILED;
 				s->error = ARBOR_E_DENIED;
 			} else {
-				if (s->phase == ARBOR_PHASE_UPGRADE_REQUESTED) {
-					/* the donation of a taken upgrade came back too */
-					s->ram += s->upgrade_ram;
-					s->caps += s->upgrade_caps;
-					s->upgrade_ram = s->upgrade_caps = 0;
-				}
+				if (s->phase == ARBOR_PHASE_UPGRADE_REQUESTED)
+					arbor_session_upgraded(s);   /* its donation came back too */
 				s->phase = ARBOR_PHASE_CLOSED;
 			}
 			done(s);

@@ -51,6 +51,25 @@ const char *arbor_session_phase_name(const struct arbor_session *s)
 	return "?";
 }
 
+void arbor_session_created(struct arbor_session *s, int err)
+{
+	if (err) {
+		s->phase = ARBOR_PHASE_FAILED;
+		s->error = err;
+		arbor_service_forget(s);
+	} else {
+		s->phase = ARBOR_PHASE_AVAILABLE;
+	}
+}
+
+void arbor_session_upgraded(struct arbor_session *s)
+{
+	s->ram += s->upgrade_ram;
+	s->caps += s->upgrade_caps;
+	s->upgrade_ram = s->upgrade_caps = 0;
+	s->phase = ARBOR_PHASE_CAP_HANDED_OUT;
+}
+
 void arbor_service_initiate(struct arbor_service *svc, struct arbor_session *s)
 {
 	if (!s->service) {
@@ -100,19 +119,10 @@ static void local_initiate(struct arbor_service *svc, struct arbor_session *s)
 	switch (s->phase) {
 	case ARBOR_PHASE_CREATE_REQUESTED:
 		err = ops->create(svc, s, &s->server_obj, &s->cap);
-		if (err) {
-			s->phase = ARBOR_PHASE_FAILED;
-			s->error = err;
-			arbor_service_forget(s);
-		} else {
-			s->phase = ARBOR_PHASE_AVAILABLE;
-		}
+		arbor_session_created(s, err);
 		break;
 	case ARBOR_PHASE_UPGRADE_REQUESTED:
-		s->ram += s->upgrade_ram;
-		s->caps += s->upgrade_caps;
-		s->upgrade_ram = s->upgrade_caps = 0;
-		s->phase = ARBOR_PHASE_CAP_HANDED_OUT;
+		arbor_session_upgraded(s);
 		break;
 	case ARBOR_PHASE_CLOSE_REQUESTED:
 		if (s->server_obj && ops->close)
@@ -183,24 +193,15 @@ static void parent_poll(struct arbor_service *svc, struct arbor_session *s)
 		err = arbor_parent_session_cap(svc->env->parent, s->server_id, &cap);
 		if (err == ARBOR_E_PENDING)
 			return;
-		if (err) {
-			s->phase = ARBOR_PHASE_FAILED;
-			s->error = err;
-			arbor_service_forget(s);
-		} else {
-			s->cap = cap;
-			s->phase = ARBOR_PHASE_AVAILABLE;
-		}
+		s->cap = cap;
+		arbor_session_created(s, err);
 		break;
 	case ARBOR_PHASE_UPGRADE_REQUESTED:
 		err = arbor_parent_session_cap(svc->env->parent, s->server_id, &cap);
 		arbor_cap_unref(cap);
 		if (err == ARBOR_E_PENDING)
 			return;
-		s->ram += s->upgrade_ram;
-		s->caps += s->upgrade_caps;
-		s->upgrade_ram = s->upgrade_caps = 0;
-		s->phase = ARBOR_PHASE_CAP_HANDED_OUT;
+		arbor_session_upgraded(s);
 		break;
 	case ARBOR_PHASE_CLOSE_REQUESTED:
 		err = arbor_parent_close(svc->env->parent, s->server_id);
@@ -244,13 +245,7 @@ static void parent_initiate(struct arbor_service *svc, struct arbor_session *s)
 			arbor_parent_signal_handle(svc->env, ARBOR_SIGNAL_SESSION, parent_answers);
 			return;
 		}
-		if (err) {
-			s->phase = ARBOR_PHASE_FAILED;
-			s->error = err;
-			arbor_service_forget(s);
-		} else {
-			s->phase = ARBOR_PHASE_AVAILABLE;
-		}
+		arbor_session_created(s, err);
 		return;
 	case ARBOR_PHASE_UPGRADE_REQUESTED:
 		err = arbor_parent_upgrade(parent, s->server_id, s->upgrade_ram, s->upgrade_caps);
@@ -261,12 +256,11 @@ static void parent_initiate(struct arbor_service *svc, struct arbor_session *s)
 		if (err) {
 			/* the owner takes the upgrade back */
 			s->error = err;
+			s->upgrade_ram = s->upgrade_caps = 0;
+			s->phase = ARBOR_PHASE_CAP_HANDED_OUT;
 		} else {
-			s->ram += s->upgrade_ram;
-			s->caps += s->upgrade_caps;
+			arbor_session_upgraded(s);
 		}
-		s->upgrade_ram = s->upgrade_caps = 0;
-		s->phase = ARBOR_PHASE_CAP_HANDED_OUT;
 		return;
 	case ARBOR_PHASE_CLOSE_REQUESTED:
 		err = arbor_parent_close(parent, s->server_id);
