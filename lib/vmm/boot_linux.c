@@ -8,12 +8,9 @@
  * %rsi = the zero page.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "vmm_internal.h"
 
 /* Guest-physical layout below 1 MiB: all in conventional memory. */
@@ -135,33 +132,27 @@ static int enter_long_mode(struct vmm *vmm, uint64_t entry)
 /* The initrd at the top of what the kernel can reach, page aligned. */
 static int load_initrd(struct vmm *vmm, const char *path, uint8_t *zp)
 {
-	uint64_t limit = get32(zp + BP_INITRD_ADDR_MAX), at;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *dst;
+	uint64_t limit = get32(zp + BP_INITRD_ADDR_MAX), at, size;
+	int err = vmm_file_size(vmm, "initrd", path, &size);
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		vmm_fail(vmm, "cannot read the initrd %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -ENOENT;
-	}
+	if (err)
+		return err;
 	if (!limit)
 		limit = 0x37ffffff;                              /* protocols before 2.03 */
 	if (limit > vmm->mem_size - 1)
 		limit = vmm->mem_size - 1;
-	at = (limit + 1 - (uint64_t)st.st_size) & ~0xfffull;
-	dst = (uint64_t)st.st_size <= limit ? vmm_gpa(vmm, at, (uint64_t)st.st_size) : NULL;
-	if (!dst || at < (8u << 20) || read(fd, dst, (size_t)st.st_size) != st.st_size) {
+	at = (limit + 1 - size) & ~0xfffull;
+	if (size > limit || at < (8u << 20)) {
 		vmm_fail(vmm, "the initrd %s does not fit into the guest's memory", path);
-		close(fd);
 		return -ENOSPC;
 	}
-	close(fd);
+	err = vmm_load_file(vmm, "initrd", path, at, &size);
+	if (err)
+		return err;
 	put32(zp + BP_RAMDISK_IMAGE, (uint32_t)at);
-	put32(zp + BP_RAMDISK_SIZE, (uint32_t)st.st_size);
+	put32(zp + BP_RAMDISK_SIZE, (uint32_t)size);
 	put32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(at >> 32));
-	put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)st.st_size >> 32));
+	put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(size >> 32));
 	return 0;
 }
 

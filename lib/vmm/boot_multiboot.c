@@ -8,13 +8,10 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "vmm_internal.h"
 
 #define MB_HEADER_MAGIC  0x1badb002u
@@ -174,27 +171,15 @@ static int load_modules(struct vmm *vmm, const struct vmm_config *cfg, struct mb
 	*cursor += cfg->nmodules * sizeof(*mods);
 	for (unsigned i = 0; i < cfg->nmodules; i++) {
 		const struct vmm_module *m = &cfg->modules[i];
-		struct stat st;
-		int fd = open(m->path, O_RDONLY | O_CLOEXEC);
-		uint8_t *dst;
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			vmm_fail(vmm, "cannot read the module %s", m->path);
-			if (fd >= 0)
-				close(fd);
-			return -ENOENT;
-		}
-		dst = vmm_gpa(vmm, *next, (uint64_t)st.st_size);
-		if (!dst || read(fd, dst, (size_t)st.st_size) != st.st_size) {
-			vmm_fail(vmm, "the module %s does not fit into the guest's memory", m->path);
-			close(fd);
-			return -ENOSPC;
-		}
-		close(fd);
+		uint64_t size;
+		int err = vmm_load_file(vmm, "module", m->path, *next, &size);
+		if (err)
+			return err;
 		mods[i].start = (uint32_t)*next;
-		mods[i].end = (uint32_t)(*next + (uint64_t)st.st_size);
+		mods[i].end = (uint32_t)(*next + size);
 		mods[i].string = put_string(vmm, cursor, m->cmdline ? m->cmdline : m->path);
 		mods[i].reserved = 0;
-		*next = align_page(*next + (uint64_t)st.st_size);
+		*next = align_page(*next + size);
 	}
 	info->mods_count = cfg->nmodules;
 	info->mods_addr = mods_addr;

@@ -7,11 +7,8 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "vmm_internal.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
@@ -107,23 +104,15 @@ int vmm_pvh_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *i
 		si.cmdline_paddr = place(vmm, &cursor, cfg->cmdline, strlen(cfg->cmdline) + 1);
 	next = (end + 4095) & ~4095ull;
 	for (unsigned i = 0; i < cfg->nmodules; i++) {
-		struct stat st;
-		int fd = open(cfg->modules[i].path, O_RDONLY | O_CLOEXEC);
-		uint8_t *dst = NULL;
-		if (fd >= 0 && fstat(fd, &st) == 0)
-			dst = vmm_gpa(vmm, next, (uint64_t)st.st_size);
-		if (!dst || read(fd, dst, (size_t)st.st_size) != st.st_size) {
-			vmm_fail(vmm, "the module %s cannot be loaded", cfg->modules[i].path);
-			if (fd >= 0)
-				close(fd);
-			return -ENOSPC;
-		}
-		close(fd);
-		mods[i] = (struct hvm_modlist_entry){ next, (uint64_t)st.st_size, 0, 0 };
+		uint64_t len;
+		err = vmm_load_file(vmm, "module", cfg->modules[i].path, next, &len);
+		if (err)
+			return err;
+		mods[i] = (struct hvm_modlist_entry){ next, len, 0, 0 };
 		if (cfg->modules[i].cmdline && strchr(cfg->modules[i].cmdline, ' '))
 			mods[i].cmdline_paddr = place(vmm, &cursor, strchr(cfg->modules[i].cmdline, ' ') + 1,
 			                              strlen(strchr(cfg->modules[i].cmdline, ' ') + 1) + 1);
-		next = (next + (uint64_t)st.st_size + 4095) & ~4095ull;
+		next = (next + len + 4095) & ~4095ull;
 	}
 	if (cfg->nmodules) {
 		si.nr_modules = cfg->nmodules;

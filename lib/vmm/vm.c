@@ -69,6 +69,44 @@ static int read_file(const char *path, uint8_t **data, size_t *size)
 	return 0;
 }
 
+int vmm_file_size(struct vmm *vmm, const char *what, const char *path, uint64_t *size)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		vmm_fail(vmm, "cannot read the %s %s", what, path);
+		return -ENOENT;
+	}
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int vmm_load_file(struct vmm *vmm, const char *what, const char *path, uint64_t at,
+                  uint64_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *dst = NULL;
+	int err = 0;
+
+	*size = 0;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		vmm_fail(vmm, "cannot read the %s %s", what, path);
+		err = -ENOENT;
+	} else if (!(dst = vmm_gpa(vmm, at, (uint64_t)st.st_size))) {
+		vmm_fail(vmm, "the %s %s does not fit into the guest's memory", what, path);
+		err = -ENOSPC;
+	} else if (read(fd, dst, (size_t)st.st_size) != st.st_size) {
+		vmm_fail(vmm, "cannot read the %s %s", what, path);
+		err = -EIO;
+	} else {
+		*size = (uint64_t)st.st_size;
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 static int setup_kvm(struct vmm *vmm, const struct vmm_config *cfg, char *why, size_t size)
 {
 	struct kvm_userspace_memory_region region;

@@ -125,6 +125,14 @@ int vmm_multiboot_probe(const uint8_t *image, size_t size);
 int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
                        size_t size);
 
+/*
+ * A host file into guest memory at `at` (what names it in messages: "module",
+ * "initrd"); *size is what it took. vmm_file_size() says how big it is first.
+ */
+int vmm_file_size(struct vmm *vmm, const char *what, const char *path, uint64_t *size);
+int vmm_load_file(struct vmm *vmm, const char *what, const char *path, uint64_t at,
+                  uint64_t *size);
+
 /* Load an ELF32 kernel's segments; *end: the highest address used. */
 int vmm_elf32_load(struct vmm *vmm, const uint8_t *image, size_t size, uint64_t *end);
 /* Flat 32-bit protected mode, paging and interrupts off, at entry with EAX and EBX. */
