@@ -5,11 +5,20 @@
 #ifndef TOOL_ARBOR_H
 #define TOOL_ARBOR_H
 
+#include <stddef.h>
+
 /* Exit statuses shared by the verbs. */
 #define ARBOR_EXIT_OK      0
 #define ARBOR_EXIT_FAILURE 1  /* the verb could not do its work (unreadable file, no memory) */
 #define ARBOR_EXIT_USAGE   2  /* bad verb, option or argument */
 #define ARBOR_EXIT_INVALID 3  /* the work was done and found errors */
+
+/*
+ * The whole file (or stdin for "-") in *text (NUL-terminated, owned by the
+ * caller) and *len bytes, up to one byte beyond XML_MAX_DOCUMENT. Returns 0
+ * or a negative errno.
+ */
+int arbor_read_file(const char *path, char **text, size_t *len);
 
 /*
  * A verb: argv[0] is the verb's name, argv[1..argc) its options and

@@ -43,54 +43,6 @@ static void check_usage(FILE *f)
 		"2 usage error, 3 a file has errors.\n");
 }
 
-/*
- * The whole file (or stdin for "-") in *text, *len bytes. Reads at most one
- * byte beyond the XML limit, so that the parser reports the size. Returns 0
- * or a negative errno.
- */
-static int check_read(const char *path, char **text, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	size_t cap = 64 << 10, n = 0, got;
-	char *buf = NULL, *grown;
-	int err = 0;
-
-	*text = NULL;
-	*len = 0;
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (n == cap || !buf) {
-			if (buf)
-				cap *= 2;
-			if (cap > (size_t)XML_MAX_DOCUMENT + 1)
-				cap = (size_t)XML_MAX_DOCUMENT + 1;
-			grown = realloc(buf, cap);
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0 || n > XML_MAX_DOCUMENT) {
-			if (ferror(f))
-				err = -EIO;
-			break;
-		}
-	}
-	if (f != stdin)
-		fclose(f);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 /* s as the body of a JSON string. */
 static void check_json_string(const char *s)
 {
@@ -139,7 +91,7 @@ static int check_file(struct check_options *opt, const char *path)
 	char *text;
 	int err, status;
 
-	err = check_read(path, &text, &len);
+	err = arbor_read_file(path, &text, &len);
 	if (err) {
 		fprintf(stderr, "arbor check: %s: %s\n", file, strerror(-err));
 		return ARBOR_EXIT_FAILURE;

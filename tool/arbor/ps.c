@@ -238,30 +238,15 @@ static int print_sessions(const char *tree_path, const struct component *c)
 	const char *arrow = strstr(c->label, " -> ");
 	struct xml_node *state = NULL;
 	size_t len = 0;
-	FILE *f;
 
 	if (!arrow || strstr(arrow + 4, " -> "))
 		return -1;           /* only the root init's children are reported to core */
 	snprintf(root, sizeof(root), "%.*s", (int)(arrow - c->label), c->label);
 	snprintf(path, sizeof(path), "%.*s/report.%.127s.state",
 	         (int)(strrchr(tree_path, '/') - tree_path), tree_path, root);
-	f = fopen(path, "r");
-	if (!f)
+	if (arbor_read_file(path, &text, &len))
 		return -1;
-	{
-		char buf[65536];
-		size_t n;
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-			char *grown = realloc(text, len + n);
-			if (!grown)
-				break;
-			text = grown;
-			memcpy(text + len, buf, n);
-			len += n;
-		}
-		fclose(f);
-	}
-	if (!text || xml_parse(text, len, path, &state, NULL)) {
+	if (xml_parse(text, len, path, &state, NULL)) {
 		free(text);
 		return -1;
 	}

@@ -34,32 +34,14 @@ int scenario_check(const char *file, const char *shown)
 	struct validate_report r;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = fopen(file, "r");
-	int err, invalid = 0;
+	int err = arbor_read_file(file, &text, &len), invalid = 0;
 
-	if (!f) {
-		fprintf(stderr, "arbor: cannot read %s: %s\n", file, strerror(errno));
+	if (err) {
+		fprintf(stderr, "arbor: cannot read %s: %s\n", shown ? shown : file, strerror(-err));
 		return ARBOR_EXIT_FAILURE;
 	}
-	{
-		char buf[65536];
-		size_t n;
-		while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
-			char *grown = realloc(text, len + n);
-			if (!grown) {
-				free(text);
-				fclose(f);
-				return ARBOR_EXIT_FAILURE;
-			}
-			text = grown;
-			memcpy(text + len, buf, n);
-			len += n;
-		}
-	}
-	if (f)
-		fclose(f);
 	validate_report_init(&r, file);
-	err = validate_document(text ? text : "", len, &limits, &r);
+	err = validate_document(text, len, &limits, &r);
 	for (size_t i = 0; i < r.count; i++) {
 		const struct validate_diag *d = &r.diags[i];
 		/* routes init can live with: the child concerned waits */

@@ -86,33 +86,6 @@ static int judge(const char *line, void *priv)
 	return SCENARIO_GO_ON;
 }
 
-static int read_file(const char *file, char **text, size_t *len)
-{
-	FILE *f = fopen(file, "r");
-	char buf[65536];
-	size_t n;
-
-	*text = NULL;
-	*len = 0;
-	if (!f)
-		return -errno;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		char *grown = realloc(*text, *len + n + 1);
-		if (!grown) {
-			fclose(f);
-			return -ENOMEM;
-		}
-		*text = grown;
-		memcpy(*text + *len, buf, n);
-		*len += n;
-	}
-	fclose(f);
-	if (!*text && !(*text = calloc(1, 1)))
-		return -ENOMEM;
-	(*text)[*len] = '\0';
-	return 0;
-}
-
 /* Split the text of <succeed> into its non-empty lines, trimmed. */
 static int split_succeed(struct verdict *v, const char *text)
 {
@@ -208,8 +181,8 @@ int test_main(int argc, char **argv)
 		return ARBOR_EXIT_USAGE;
 	}
 	v.file = argv[optind];
-	if (read_file(v.file, &text, &len)) {
-		fprintf(stderr, "arbor test: cannot read %s: %s\n", v.file, strerror(errno));
+	if ((opt = arbor_read_file(v.file, &text, &len))) {
+		fprintf(stderr, "arbor test: cannot read %s: %s\n", v.file, strerror(-opt));
 		return ARBOR_EXIT_FAILURE;
 	}
 	if (xml_parse(text, len, v.file, &root, &perr)) {

@@ -155,15 +155,16 @@ int vm_main(int argc, char **argv)
 	cfg.cmdline = cmdline;
 	if (config) {
 		/* Vancouver's <machine>: the devices in order and the guest's memory */
-		FILE *f = fopen(config, "r");
-		char text[65536];
-		size_t len = f ? fread(text, 1, sizeof(text), f) : 0;
-		if (!f) {
-			fprintf(stderr, "arbor vm: cannot read %s\n", config);
+		char *text;
+		size_t len;
+		int err = arbor_read_file(config, &text, &len);
+		if (err) {
+			fprintf(stderr, "arbor vm: cannot read %s: %s\n", config, strerror(-err));
 			return ARBOR_EXIT_FAILURE;
 		}
-		fclose(f);
-		if (vmm_machine_parse(text, len, config, &machine, why, sizeof(why))) {
+		err = vmm_machine_parse(text, len, config, &machine, why, sizeof(why));
+		free(text);
+		if (err) {
 			fprintf(stderr, "%s\n", why);
 			return ARBOR_EXIT_INVALID;
 		}
