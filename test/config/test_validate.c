@@ -7,7 +7,6 @@
  * argv[1] is the directory holding the corpora.
  */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,65 +14,7 @@
 #include <arbor/error.h>
 #include <sandbox/validate.h>
 #include "../unit/tap.h"
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long size;
-
-	*len = 0;
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
-		goto out;
-	buf = malloc((size_t)size + 1);
-	if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	if (buf) {
-		buf[size] = '\0';
-		*len = (size_t)size;
-	}
-out:
-	fclose(f);
-	return buf;
-}
-
-static int sort_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The sorted .xml files of dir; *count of them. */
-static char **list_xml(const char *dir, size_t *count)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL, **grown;
-
-	*count = 0;
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n < 5 || strcmp(de->d_name + n - 4, ".xml"))
-			continue;
-		grown = realloc(names, (*count + 1) * sizeof(*names));
-		if (!grown || !(grown[*count] = strdup(de->d_name))) {
-			printf("Bail out! out of memory\n");
-			exit(1);
-		}
-		names = grown;
-		(*count)++;
-	}
-	closedir(d);
-	qsort(names, *count, sizeof(*names), sort_names);
-	return names;
-}
+#include "corpus.h"
 
 static void dump(const struct validate_report *r)
 {
@@ -104,7 +45,7 @@ static void test_good(const char *base)
 	char **names;
 
 	snprintf(dir, sizeof(dir), "%s/good", base);
-	names = list_xml(dir, &count);
+	names = corpus_list(dir, &count);
 	ok(count >= 3, "good/ holds %zu configs", count);
 	for (i = 0; i < count; i++) {
 		struct validate_report r;
@@ -112,7 +53,7 @@ static void test_good(const char *base)
 		int err;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		text = read_file(path, &len);
+		text = corpus_read(path, &len);
 		validate_report_init(&r, names[i]);
 		err = text ? validate_document(text, len, NULL, &r) : -ENOENT;
 		ok(err == 0 && r.errors == 0 && r.failed == VALIDATE_STAGE_NONE,
@@ -134,11 +75,11 @@ static void test_bad(const char *base, const char *sub, enum validate_stage stag
 	int *seen;
 
 	snprintf(dir, sizeof(dir), "%s/%s", base, sub);
-	names = list_xml(dir, &count);
+	names = corpus_list(dir, &count);
 	seen = calloc(count + 1, sizeof(*seen));
 	ok(count >= 10, "%s/ holds %zu configs", sub, count);
 	snprintf(path, sizeof(path), "%s/EXPECTED", dir);
-	expected = read_file(path, &len);
+	expected = corpus_read(path, &len);
 	ok(expected != NULL, "%s/EXPECTED is readable", sub);
 	for (line = expected ? strtok_r(expected, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -161,7 +102,7 @@ static void test_bad(const char *base, const char *sub, enum validate_stage stag
 			if (!strcmp(names[i], file))
 				seen[i] = 1;
 		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		text = read_file(path, &len);
+		text = corpus_read(path, &len);
 		if (!text) {
 			ok(0, "%s/%s exists", sub, file);
 			continue;

@@ -4,7 +4,6 @@
  * argv[1] is the directory holding good/ and bad-at-parse/.
  */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <arbor/error.h>
 #include <sandbox/xml.h>
 #include "../unit/tap.h"
+#include "corpus.h"
 
 /* Running out of memory in the test itself is fatal. */
 static void *xmalloc(size_t size)
@@ -28,63 +28,6 @@ static void *xmalloc(size_t size)
 static char *xstrdup(const char *s)
 {
 	return strcpy(xmalloc(strlen(s) + 1), s);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long size;
-
-	*len = 0;
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
-		goto out;
-	buf = malloc((size_t)size + 1);
-	if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	if (buf)
-		*len = (size_t)size;
-out:
-	fclose(f);
-	return buf;
-}
-
-static int sort_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The sorted .xml files of dir; *count of them. */
-static char **list_xml(const char *dir, size_t *count)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL, **grown;
-
-	*count = 0;
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n < 5 || strcmp(de->d_name + n - 4, ".xml"))
-			continue;
-		grown = realloc(names, (*count + 1) * sizeof(*names));
-		if (!grown) {
-			printf("Bail out! out of memory\n");
-			exit(1);
-		}
-		names = grown;
-		names[(*count)++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, *count, sizeof(*names), sort_names);
-	return names;
 }
 
 /* Every element's source span must start with "<type" and end with ">". */
@@ -110,7 +53,7 @@ static void test_good(const char *base)
 	char **names;
 
 	snprintf(dir, sizeof(dir), "%s/good", base);
-	names = list_xml(dir, &count);
+	names = corpus_list(dir, &count);
 	ok(count >= 3, "good/ holds %zu configs", count);
 	for (i = 0; i < count; i++) {
 		struct xml_node *root = NULL;
@@ -119,7 +62,7 @@ static void test_good(const char *base)
 		int err;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		text = read_file(path, &len);
+		text = corpus_read(path, &len);
 		err = text ? xml_parse(text, len, names[i], &root, &e) : -ENOENT;
 		ok(err == 0 && root && !strcmp(xml_node_type(root), "config"), "good/%s parses",
 		   names[i]);
@@ -143,11 +86,11 @@ static void test_bad(const char *base)
 	int *seen;
 
 	snprintf(dir, sizeof(dir), "%s/bad-at-parse", base);
-	names = list_xml(dir, &count);
+	names = corpus_list(dir, &count);
 	seen = calloc(count + 1, sizeof(*seen));
 	ok(count >= 8, "bad-at-parse/ holds %zu configs", count);
 	snprintf(path, sizeof(path), "%s/EXPECTED", dir);
-	expected = read_file(path, &len);
+	expected = corpus_read(path, &len);
 	ok(expected != NULL, "bad-at-parse/EXPECTED is readable");
 	if (expected)
 		expected[len] = '\0';
@@ -172,7 +115,7 @@ static void test_bad(const char *base)
 			if (!strcmp(names[i], file))
 				seen[i] = 1;
 		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		text = read_file(path, &len);
+		text = corpus_read(path, &len);
 		if (!text) {
 			ok(0, "bad-at-parse/%s exists", file);
 			continue;
