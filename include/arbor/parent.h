@@ -68,6 +68,13 @@ typedef void (*arbor_parent_signal_fn)(struct arbor_env *env, unsigned which);
 int arbor_parent_signal_handle(struct arbor_env *env, unsigned which, arbor_parent_signal_fn fn);
 
 /*
+ * Create and register the signal context for which now (it is done on
+ * first use otherwise): before a request whose answer is that signal, so
+ * that a quick answer finds it. Returns 0 or an error as above.
+ */
+int arbor_parent_signal_register(struct arbor_env *env, unsigned which);
+
+/*
  * Block the calling thread until the parent signals which or timeout_ms
  * passes (-1: forever). A handler registered for which still runs later on
  * the entrypoint. Returns 0 (signalled), ARBOR_E_AGAIN (timeout) or an

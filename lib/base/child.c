@@ -192,13 +192,13 @@ static int open_env_session(struct arbor_child *c, unsigned slot)
 	struct arbor_session *s;
 	int err;
 
-	err = c->policy && c->policy->resolve
-	    ? c->policy->resolve(c, service, c->name, &svc, server_label, sizeof(server_label))
-	    : upward(c->env, service, &svc);   /* the session() hook serves the running child only */
-	if (!err && !(c->policy && c->policy->resolve))
-		snprintf(server_label, sizeof(server_label), "%s", c->name);
-	if (!err && !(c->policy && c->policy->resolve) && slot == 3)
-		snprintf(server_label, sizeof(server_label), "%s", c->binary);
+	if (c->policy && c->policy->resolve) {
+		err = c->policy->resolve(c, service, c->name, &svc, server_label, sizeof(server_label));
+	} else {
+		/* upwards (a session() hook serves the running child only), the ROM by its binary */
+		err = upward(c->env, service, &svc);
+		snprintf(server_label, sizeof(server_label), "%s", slot == 3 ? c->binary : c->name);
+	}
 	if (err) {
 		snprintf(c->incomplete, sizeof(c->incomplete), "no route to %s session", service);
 		return err;

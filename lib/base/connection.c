@@ -34,7 +34,7 @@ static int wait_session(struct arbor_env *env, uint32_t id, struct arbor_cap **c
  */
 static void request_resources(struct arbor_env *env, uint64_t ram, uint64_t caps)
 {
-	arbor_parent_signal_wait(env, ARBOR_SIGNAL_RESOURCE_AVAIL, 0);
+	arbor_parent_signal_register(env, ARBOR_SIGNAL_RESOURCE_AVAIL);
 	arbor_parent_resource_request(env->parent, ram, caps);
 	arbor_parent_signal_wait(env, ARBOR_SIGNAL_RESOURCE_AVAIL, 1000);
 }

@@ -83,6 +83,13 @@ int arbor_parent_signal_handle(struct arbor_env *env, unsigned which, arbor_pare
 	return err;
 }
 
+int arbor_parent_signal_register(struct arbor_env *env, unsigned which)
+{
+	struct parent_signal *ps;
+
+	return context(env, which, &ps);
+}
+
 int arbor_parent_signal_wait(struct arbor_env *env, unsigned which, int timeout_ms)
 {
 	struct parent_signal *ps;
