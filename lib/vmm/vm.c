@@ -317,9 +317,7 @@ enum vmm_end vmm_run(struct vmm *vmm)
 		case KVM_EXIT_INTR:
 			break;
 		case KVM_EXIT_MMIO:
-			/* no MMIO devices yet: reads see all ones, writes vanish */
-			if (!run->mmio.is_write)
-				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			vmm_mmio_access(vmm, run);
 			break;
 		case KVM_EXIT_SHUTDOWN:
 			vmm->end = VMM_END_RESET;      /* a triple fault resets a PC */

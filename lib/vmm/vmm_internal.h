@@ -11,6 +11,7 @@
 #include <vmm/vmm.h>
 
 #define VMM_PORT_HANDLERS 32
+#define VMM_MMIO_HANDLERS 16
 
 /* A device's share of the port space: [base, base + count). */
 struct vmm_port_handler {
@@ -18,6 +19,17 @@ struct vmm_port_handler {
 	/* size is 1, 2 or 4; reads fill *value */
 	void (*read)(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t *value);
 	void (*write)(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value);
+	void *dev;
+};
+
+/*
+ * A device's window of guest-physical addresses: [base, base + size). size
+ * is 1, 2, 4 or 8, offset is from base; reads fill *value.
+ */
+struct vmm_mmio_handler {
+	uint64_t base, size;
+	void (*read)(struct vmm *vmm, void *dev, uint64_t offset, unsigned size, uint64_t *value);
+	void (*write)(struct vmm *vmm, void *dev, uint64_t offset, unsigned size, uint64_t value);
 	void *dev;
 };
 
@@ -75,6 +87,8 @@ struct vmm {
 	struct vmm_machine machine;    /* the RAM ranges the loaders describe to the guest */
 	struct vmm_port_handler ports[VMM_PORT_HANDLERS];
 	unsigned nports;
+	struct vmm_mmio_handler mmio[VMM_MMIO_HANDLERS];
+	unsigned nmmio;
 	struct vmm_pic pic;
 	struct vmm_pit pit;
 	struct vmm_rtc rtc;
@@ -89,6 +103,10 @@ struct vmm {
 /* io.c */
 int vmm_port_register(struct vmm *vmm, const struct vmm_port_handler *h);
 void vmm_port_access(struct vmm *vmm, struct kvm_run *run);
+
+/* mmio.c: windows must not overlap (-EBUSY) */
+int vmm_mmio_register(struct vmm *vmm, const struct vmm_mmio_handler *h);
+void vmm_mmio_access(struct vmm *vmm, struct kvm_run *run);
 
 /* Guest physical memory: a host pointer, or NULL when [gpa, gpa+len) is not RAM. */
 void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len);
