@@ -14,23 +14,17 @@
 int main(int argc, char **argv)
 {
 	long n = bench_iterations(argc, argv, 100000);
-	char path[] = "/tmp/bench-vm-pio-XXXXXX", why[256];
+	char why[256];
 	uint8_t image[64];
 	struct vmm_config cfg = { .mem = 4u << 20, .kvm_fd = -1, .input_fd = -1 };
 	struct vmm *vmm;
-	int fd = mkstemp(path);
 	size_t size = pio_guest(image, (uint32_t)n);
 
-	if (fd < 0 || write(fd, image, size) != (ssize_t)size)
-		bench_die("guest file", -1);
-	close(fd);
-	cfg.kernel = path;
+	cfg.kernel = (struct vmm_image){ "pio guest", image, size };
 	if (vmm_new(&cfg, &vmm, why, sizeof(why))) {
-		unlink(path);
 		fprintf(stderr, "bench_vm_pio: %s\n", why);
 		return 1;
 	}
-	unlink(path);
 	uint64_t t0 = bench_now_ns();
 	enum vmm_end end = vmm_run(vmm);
 	uint64_t t1 = bench_now_ns();

@@ -19,9 +19,16 @@ struct vmm;
 /* Where guest serial output goes; NULL: stdout. */
 typedef void (*vmm_output_fn)(void *priv, const char *data, size_t len);
 
+/* A boot image in memory: a mapped host file, or a ROM module's dataspace. */
+struct vmm_image {
+	const char *name;          /* for messages (and a module's default string) */
+	const void *data;
+	size_t size;
+};
+
 struct vmm_module {
-	const char *path;          /* host file */
-	const char *cmdline;       /* the module's string (Multiboot), may be NULL */
+	struct vmm_image image;
+	const char *cmdline;       /* the module's string (Multiboot), NULL: its name */
 };
 
 /*
@@ -65,8 +72,14 @@ int vmm_machine_parse(const char *text, size_t len, const char *file, struct vmm
 struct vmm_config {
 	const struct vmm_machine *machine;   /* NULL: vmm_machine_default() with mem */
 	uint64_t mem;              /* guest RAM in bytes (without a machine) */
-	int kvm_fd;                /* an open /dev/kvm, or -1 to open it here */
-	const char *kernel;        /* a Multiboot ELF (later also a Linux bzImage) */
+	int kvm_fd;                /* an open /dev/kvm (a VM session's), or -1 to open it here */
+	/*
+	 * Guest RAM, e.g. a RAM dataspace paid from a component's quota: at
+	 * least as large as the highest <mem> end; NULL: the VMM maps it.
+	 */
+	void *guest_mem;
+	uint64_t guest_mem_size;
+	struct vmm_image kernel;   /* a Linux bzImage, a Multiboot or a PVH kernel */
 	const char *cmdline;       /* the kernel's command line, may be NULL */
 	const struct vmm_module *modules;
 	unsigned nmodules;
@@ -81,6 +94,9 @@ enum vmm_end {
 	VMM_END_POWEROFF,          /* the guest switched the machine off */
 	VMM_END_ERROR,             /* the VMM gave up: vmm_error() says why */
 };
+
+/* Whether image is a Linux bzImage (its first module is then the initrd). */
+int vmm_kernel_is_linux(const struct vmm_image *image);
 
 /* Create the VM and load the kernel. Returns 0, or an error with the reason in why. */
 int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t why_size);

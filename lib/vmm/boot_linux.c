@@ -130,23 +130,21 @@ static int enter_long_mode(struct vmm *vmm, uint64_t entry)
 }
 
 /* The initrd at the top of what the kernel can reach, page aligned. */
-static int load_initrd(struct vmm *vmm, const char *path, uint8_t *zp)
+static int load_initrd(struct vmm *vmm, const struct vmm_image *initrd, uint8_t *zp)
 {
-	uint64_t limit = get32(zp + BP_INITRD_ADDR_MAX), at, size;
-	int err = vmm_file_size(vmm, "initrd", path, &size);
+	uint64_t limit = get32(zp + BP_INITRD_ADDR_MAX), at, size = initrd->size;
+	int err;
 
-	if (err)
-		return err;
 	if (!limit)
 		limit = 0x37ffffff;                              /* protocols before 2.03 */
 	if (limit > vmm->mem_size - 1)
 		limit = vmm->mem_size - 1;
 	at = (limit + 1 - size) & ~0xfffull;
 	if (size > limit || at < (8u << 20)) {
-		vmm_fail(vmm, "the initrd %s does not fit into the guest's memory", path);
+		vmm_fail(vmm, "the initrd %s does not fit into the guest's memory", initrd->name);
 		return -ENOSPC;
 	}
-	err = vmm_load_file(vmm, "initrd", path, at, &size);
+	err = vmm_load_image(vmm, "initrd", initrd, at);
 	if (err)
 		return err;
 	put32(zp + BP_RAMDISK_IMAGE, (uint32_t)at);
@@ -218,7 +216,7 @@ int vmm_linux_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t 
 		         get32(image + BP_CMDLINE_SIZE));
 		return -E2BIG;
 	}
-	if (cfg->nmodules && load_initrd(vmm, cfg->modules[0].path, zp))
+	if (cfg->nmodules && load_initrd(vmm, &cfg->modules[0].image, zp))
 		return -ENOSPC;
 	if (enter_long_mode(vmm, load + 0x200)) {
 		vmm_fail(vmm, "cannot set the vCPU's long-mode entry state");

@@ -171,13 +171,13 @@ static int load_modules(struct vmm *vmm, const struct vmm_config *cfg, struct mb
 	*cursor += cfg->nmodules * sizeof(*mods);
 	for (unsigned i = 0; i < cfg->nmodules; i++) {
 		const struct vmm_module *m = &cfg->modules[i];
-		uint64_t size;
-		int err = vmm_load_file(vmm, "module", m->path, *next, &size);
+		uint64_t size = m->image.size;
+		int err = vmm_load_image(vmm, "module", &m->image, *next);
 		if (err)
 			return err;
 		mods[i].start = (uint32_t)*next;
 		mods[i].end = (uint32_t)(*next + size);
-		mods[i].string = put_string(vmm, cursor, m->cmdline ? m->cmdline : m->path);
+		mods[i].string = put_string(vmm, cursor, m->cmdline ? m->cmdline : m->image.name);
 		mods[i].reserved = 0;
 		*next = align_page(*next + size);
 	}
@@ -250,7 +250,7 @@ int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint
 	/* the command line starts with the kernel's name, as GRUB and QEMU pass it */
 	{
 		char line[4096];
-		snprintf(line, sizeof(line), "%s%s%s", cfg->kernel, cfg->cmdline ? " " : "",
+		snprintf(line, sizeof(line), "%s%s%s", cfg->kernel.name, cfg->cmdline ? " " : "",
 		         cfg->cmdline ? cfg->cmdline : "");
 		info->cmdline = put_string(vmm, &cursor, line);
 		if (info->cmdline)

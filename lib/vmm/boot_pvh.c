@@ -104,8 +104,8 @@ int vmm_pvh_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *i
 		si.cmdline_paddr = place(vmm, &cursor, cfg->cmdline, strlen(cfg->cmdline) + 1);
 	next = (end + 4095) & ~4095ull;
 	for (unsigned i = 0; i < cfg->nmodules; i++) {
-		uint64_t len;
-		err = vmm_load_file(vmm, "module", cfg->modules[i].path, next, &len);
+		uint64_t len = cfg->modules[i].image.size;
+		err = vmm_load_image(vmm, "module", &cfg->modules[i].image, next);
 		if (err)
 			return err;
 		mods[i] = (struct hvm_modlist_entry){ next, len, 0, 0 };

@@ -40,71 +40,17 @@ void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len)
 	return vmm->mem + gpa;
 }
 
-static int read_file(const char *path, uint8_t **data, size_t *size)
+int vmm_load_image(struct vmm *vmm, const char *what, const struct vmm_image *image,
+                   uint64_t at)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	uint8_t *dst = vmm_gpa(vmm, at, image->size);
 
-	*data = NULL;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
+	if (!dst) {
+		vmm_fail(vmm, "the %s %s does not fit into the guest's memory", what, image->name);
+		return -ENOSPC;
 	}
-	*data = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!*data) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = read(fd, *data, (size_t)st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(*data);
-		*data = NULL;
-		return -EIO;
-	}
-	*size = (size_t)st.st_size;
+	memcpy(dst, image->data, image->size);
 	return 0;
-}
-
-int vmm_file_size(struct vmm *vmm, const char *what, const char *path, uint64_t *size)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		vmm_fail(vmm, "cannot read the %s %s", what, path);
-		return -ENOENT;
-	}
-	*size = (uint64_t)st.st_size;
-	return 0;
-}
-
-int vmm_load_file(struct vmm *vmm, const char *what, const char *path, uint64_t at,
-                  uint64_t *size)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *dst = NULL;
-	int err = 0;
-
-	*size = 0;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		vmm_fail(vmm, "cannot read the %s %s", what, path);
-		err = -ENOENT;
-	} else if (!(dst = vmm_gpa(vmm, at, (uint64_t)st.st_size))) {
-		vmm_fail(vmm, "the %s %s does not fit into the guest's memory", what, path);
-		err = -ENOSPC;
-	} else if (read(fd, dst, (size_t)st.st_size) != st.st_size) {
-		vmm_fail(vmm, "cannot read the %s %s", what, path);
-		err = -EIO;
-	} else {
-		*size = (uint64_t)st.st_size;
-	}
-	if (fd >= 0)
-		close(fd);
-	return err;
 }
 
 static int setup_kvm(struct vmm *vmm, const struct vmm_config *cfg, char *why, size_t size)
@@ -136,8 +82,18 @@ static int setup_kvm(struct vmm *vmm, const struct vmm_config *cfg, char *why, s
 		snprintf(why, size, "guest memory must be between 2 MiB and 3 GiB");
 		return -EINVAL;
 	}
-	vmm->mem = mmap(NULL, vmm->mem_size, PROT_READ | PROT_WRITE,
-	                MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (cfg->guest_mem) {
+		if (cfg->guest_mem_size < vmm->mem_size) {
+			snprintf(why, size, "the guest's memory (%llu bytes) is smaller than its <mem> ranges",
+			         (unsigned long long)cfg->guest_mem_size);
+			return -EINVAL;
+		}
+		vmm->mem = cfg->guest_mem;
+		vmm->mem_borrowed = 1;
+	} else {
+		vmm->mem = mmap(NULL, vmm->mem_size, PROT_READ | PROT_WRITE,
+		                MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	}
 	if (vmm->mem == MAP_FAILED) {
 		vmm->mem = NULL;
 		snprintf(why, size, "cannot map %llu bytes of guest memory",
@@ -205,8 +161,8 @@ static int create_devices(struct vmm *vmm, char *why, size_t size)
 int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t why_size)
 {
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
-	uint8_t *image = NULL;
-	size_t image_size = 0;
+	const uint8_t *image = cfg->kernel.data;
+	size_t image_size = cfg->kernel.size;
 	int err;
 
 	*out = NULL;
@@ -229,11 +185,6 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 	err = create_devices(vmm, why, why_size);
 	if (err)
 		goto fail;
-	err = read_file(cfg->kernel, &image, &image_size);
-	if (err) {
-		snprintf(why, why_size, "cannot read the kernel %s: %s", cfg->kernel, strerror(-err));
-		goto fail;
-	}
 	/* told apart by their headers: a bzImage's setup header, else Multiboot's */
 	if (vmm_linux_probe(image, image_size)) {
 		err = vmm_linux_load(vmm, cfg, image, image_size);
@@ -242,10 +193,10 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 	} else if (vmm_pvh_entry(image, image_size)) {
 		err = vmm_pvh_load(vmm, cfg, image, image_size);     /* QEMU's order: Multiboot first */
 	} else {
-		vmm_fail(vmm, "%s is neither a Linux bzImage nor a Multiboot or PVH kernel", cfg->kernel);
+		vmm_fail(vmm, "%s is neither a Linux bzImage nor a Multiboot or PVH kernel",
+		         cfg->kernel.name);
 		err = -EINVAL;
 	}
-	free(image);
 	if (err) {
 		snprintf(why, why_size, "%s", vmm->error[0] ? vmm->error : strerror(-err));
 		goto fail;
@@ -256,6 +207,11 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 fail:
 	vmm_free(vmm);
 	return err;
+}
+
+int vmm_kernel_is_linux(const struct vmm_image *image)
+{
+	return vmm_linux_probe(image->data, image->size);
 }
 
 /* Inject what the PIC has, or ask KVM to come back when the guest can take it. */
@@ -346,7 +302,7 @@ void vmm_free(struct vmm *vmm)
 	vmm_pit_fini(vmm);
 	if (vmm->run)
 		munmap(vmm->run, vmm->run_size);
-	if (vmm->mem)
+	if (vmm->mem && !vmm->mem_borrowed)
 		munmap(vmm->mem, vmm->mem_size);
 	if (vmm->vcpu >= 0)
 		close(vmm->vcpu);

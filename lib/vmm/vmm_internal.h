@@ -84,6 +84,7 @@ struct vmm {
 	size_t run_size;
 	uint8_t *mem;
 	uint64_t mem_size;
+	int mem_borrowed;              /* the caller's guest_mem: not ours to unmap */
 	struct vmm_machine machine;    /* the RAM ranges the loaders describe to the guest */
 	struct vmm_port_handler ports[VMM_PORT_HANDLERS];
 	unsigned nports;
@@ -143,13 +144,9 @@ int vmm_multiboot_probe(const uint8_t *image, size_t size);
 int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
                        size_t size);
 
-/*
- * A host file into guest memory at `at` (what names it in messages: "module",
- * "initrd"); *size is what it took. vmm_file_size() says how big it is first.
- */
-int vmm_file_size(struct vmm *vmm, const char *what, const char *path, uint64_t *size);
-int vmm_load_file(struct vmm *vmm, const char *what, const char *path, uint64_t at,
-                  uint64_t *size);
+/* An image into guest memory at `at` (what names it in messages: "module", "initrd"). */
+int vmm_load_image(struct vmm *vmm, const char *what, const struct vmm_image *image,
+                   uint64_t at);
 
 /* Load an ELF32 kernel's segments; *end: the highest address used. */
 int vmm_elf32_load(struct vmm *vmm, const uint8_t *image, size_t size, uint64_t *end);

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 			ok(0, argv[k]);
 			continue;
 		}
-		cfg.kernel = argv[k];
+		cfg.kernel = (struct vmm_image){ argv[k], orig, size };
 		image = malloc(size);
 		/* the unmodified image loads (up to the vCPU, which does not exist here) */
 		memcpy(image, orig, size);

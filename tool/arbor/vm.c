@@ -4,12 +4,16 @@
  * guest resets or powers off, 1 with the reason when it cannot be loaded
  * or the VMM fails.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <termios.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <arbor/args.h>
 #include <vmm/vmm.h>
@@ -75,6 +79,41 @@ static void usage(FILE *f)
 	        "the VMM fails, 2 for usage errors, 3 for an invalid machine description.\n");
 }
 
+/* A host file mapped read-only as a boot image; its name is the path. */
+static int map_image(const char *what, const char *path, struct vmm_image *image)
+{
+	const char *why = NULL;
+	struct stat st;
+	void *data;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*image = (struct vmm_image){ path, NULL, 0 };
+	if (fd < 0 || fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size == 0)
+		why = "empty";
+	else if ((data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		why = strerror(errno);
+	if (fd >= 0)
+		close(fd);
+	if (why) {
+		fprintf(stderr, "arbor vm: cannot read the %s %s: %s\n", what, path, why);
+		return -1;
+	}
+	image->data = data;
+	image->size = (size_t)st.st_size;
+	return 0;
+}
+
+static void unmap_image(struct vmm_image *image)
+{
+	if (image->data)
+		munmap((void *)image->data, image->size);
+	image->data = NULL;
+}
+
 /* "path args,path args": each entry's first word is the file, the whole entry its string. */
 static int split_modules(char *list, struct vmm_module *mods, unsigned *n, char **strings)
 {
@@ -86,7 +125,7 @@ static int split_modules(char *list, struct vmm_module *mods, unsigned *n, char 
 		space = strchr(entry, ' ');
 		if (space)
 			*space = '\0';
-		mods[*n].path = entry;
+		mods[*n].image.name = entry;
 		mods[*n].cmdline = strings[*n];
 		(*n)++;
 	}
@@ -109,6 +148,7 @@ int vm_main(int argc, char **argv)
 	struct vmm_module mods[MODULES_MAX];
 	char *strings[MODULES_MAX], why[512], *cmdline = NULL;
 	struct vmm_config cfg = { .mem = 256u << 20, .kvm_fd = -1, .input_fd = -1 };
+	const char *kernel = NULL;
 	struct vmm *vmm;
 	struct vmm_machine machine;
 	const char *config = NULL;
@@ -118,7 +158,7 @@ int vm_main(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
-		case 'k': cfg.kernel = optarg; break;
+		case 'k': kernel = optarg; break;
 		case 'i':
 			if (split_modules(optarg, mods, &nmods, strings)) {
 				fprintf(stderr, "arbor vm: at most %d boot modules\n", MODULES_MAX);
@@ -148,7 +188,7 @@ int vm_main(int argc, char **argv)
 		default: usage(stderr); return ARBOR_EXIT_USAGE;
 		}
 	}
-	if (!cfg.kernel || optind != argc) {
+	if (!kernel || optind != argc) {
 		usage(stderr);
 		return ARBOR_EXIT_USAGE;
 	}
@@ -172,6 +212,12 @@ int vm_main(int argc, char **argv)
 			fprintf(stderr, "arbor vm: not modelled yet, left out: %s\n", machine.not_modelled);
 		cfg.machine = &machine;
 	}
+	if (map_image("kernel", kernel, &cfg.kernel))
+		return ARBOR_EXIT_FAILURE;
+	for (unsigned i = 0; i < nmods; i++)
+		if (map_image(i || !vmm_kernel_is_linux(&cfg.kernel) ? "module" : "initrd",
+		              mods[i].image.name, &mods[i].image))
+			return ARBOR_EXIT_FAILURE;
 	cfg.modules = mods;
 	cfg.nmodules = nmods;
 	cfg.input_fd = 0;                  /* the guest's serial input is our stdin */
@@ -191,7 +237,10 @@ int vm_main(int argc, char **argv)
 	}
 	vmm_free(vmm);
 	restore_tty();
-	for (unsigned i = 0; i < nmods; i++)
+	for (unsigned i = 0; i < nmods; i++) {
+		unmap_image(&mods[i].image);
 		free(strings[i]);
+	}
+	unmap_image(&cfg.kernel);
 	return status;
 }
