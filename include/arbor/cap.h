@@ -22,6 +22,7 @@ enum arbor_cap_kind {
 	ARBOR_CAP_RPC       = 2,
 	ARBOR_CAP_DATASPACE = 3,
 	ARBOR_CAP_SIGNAL    = 4,
+	ARBOR_CAP_DEVICE    = 5,  /* a host character device core opened (a VM session's /dev/kvm) */
 };
 
 struct arbor_cap;

@@ -16,7 +16,8 @@
 
 static int kind_carries_fd(uint8_t kind)
 {
-	return kind == ARBOR_CAP_RPC || kind == ARBOR_CAP_DATASPACE || kind == ARBOR_CAP_SIGNAL;
+	return kind == ARBOR_CAP_RPC || kind == ARBOR_CAP_DATASPACE || kind == ARBOR_CAP_SIGNAL ||
+	       kind == ARBOR_CAP_DEVICE;
 }
 
 static int send_msg(int fd, struct msghdr *mh, int dontwait)
@@ -140,8 +141,9 @@ static int wrap_fd(int fd, uint8_t kind, struct arbor_cap **out)
 		close(fd);
 		return ARBOR_E_BAD_MESSAGE;
 	}
-	/* A dataspace is a regular file (memfd); a signal context an eventfd. */
+	/* A dataspace is a regular file (memfd); a signal context an eventfd; a device a chardev. */
 	if ((kind == ARBOR_CAP_DATASPACE && !S_ISREG(st.st_mode)) ||
+	    (kind == ARBOR_CAP_DEVICE && !S_ISCHR(st.st_mode)) ||
 	    (kind == ARBOR_CAP_SIGNAL && (S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode) ||
 	                                  S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode)))) {
 		close(fd);
@@ -199,7 +201,7 @@ int wire_recv(int fd, enum wire_type type, struct arbor_msg *msg, int dontwait, 
 
 	for (unsigned i = 0; i < ARBOR_MSG_CAPS_MAX; i++) {
 		uint8_t k = hdr.kinds[i];
-		if (k > ARBOR_CAP_SIGNAL)
+		if (k > ARBOR_CAP_DEVICE)
 			goto bad;
 		if (k != ARBOR_CAP_NONE)
 			msg->ncaps = i + 1;
