@@ -66,7 +66,14 @@ struct core_service {
 	void (*destroy)(void *obj);
 };
 
-extern const struct core_service pd_service, cpu_service, rom_service, log_service, report_service;
+extern const struct core_service pd_service, cpu_service, rom_service, log_service, report_service,
+                                 vm_service;
+
+/* ---- vm_session.c ---- */
+
+/* The tracer's gate (tracer_set_gate()): one KVM_CREATE_VM per VM session's handle. */
+struct user_regs_struct;
+int vm_session_gate(pid_t tgid, pid_t tid, const struct user_regs_struct *regs);
 
 /* ---- pd_session.c ---- */
 

@@ -34,7 +34,7 @@ struct core_client {
 static struct core_client root;
 
 static const struct core_service *const services[] = {
-	&pd_service, &cpu_service, &rom_service, &log_service, &report_service,
+	&pd_service, &cpu_service, &rom_service, &log_service, &report_service, &vm_service,
 };
 
 struct account *parent_service_account(struct core_client *client)

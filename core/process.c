@@ -59,6 +59,7 @@ int process_init(void)
 	if (refill_io.fd < 0)
 		return -errno;
 	refill_io.fn = refill;
+	tracer_set_gate(vm_session_gate);
 	schedule_refill();
 	return arbor_io_watch(core.ep, &refill_io, EPOLLIN);
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <stdint.h>
@@ -42,6 +43,9 @@ struct policy_rule {
 	{ .nr = SCMP_SYS(sys), .action = SCMP_ACT_ALLOW, .argc = 1, .arg = { a } }
 #define DENY_IF(sys, a) \
 	{ .nr = SCMP_SYS(sys), .action = SCMP_ACT_ERRNO(EPERM), .argc = 1, .arg = { a } }
+/* Handed to core's tracer, which decides (tracer_set_gate()). */
+#define TRACE_IF(sys, a) \
+	{ .nr = SCMP_SYS(sys), .action = SCMP_ACT_TRACE(0), .argc = 1, .arg = { a } }
 #define DENY_IF2(sys, a, b) \
 	{ .nr = SCMP_SYS(sys), .action = SCMP_ACT_ERRNO(EPERM), .argc = 2, .arg = { a, b } }
 
@@ -160,12 +164,15 @@ static const struct policy_rule policy[] = {
 	 * ioctl: TIOCSTI pushes input into a terminal (CVE-2019-10063 used the
 	 * high bits to dodge a 64-bit compare), TIOCSETD/TIOCLINUX reach line
 	 * disciplines and the console, FIONBIO could make a shared signal
-	 * eventfd blocking for every holder. Everything else is the fd's business.
+	 * eventfd blocking for every holder. KVM_CREATE_VM goes to core, which
+	 * allows one VM per VM session (core/vm_session.c). Everything else is
+	 * the fd's business.
 	 */
 	DENY_IF(ioctl, LOW32_IS(1, TIOCSTI)),
 	DENY_IF(ioctl, LOW32_IS(1, TIOCSETD)),
 	DENY_IF(ioctl, LOW32_IS(1, TIOCLINUX)),
 	DENY_IF(ioctl, LOW32_IS(1, FIONBIO)),
+	TRACE_IF(ioctl, LOW32_IS(1, KVM_CREATE_VM)),
 	ALLOW_IF(ioctl, ANY(1)),
 
 	/* fcntl: all but F_SETFL clearing O_NONBLOCK (shared non-blocking eventfds). */

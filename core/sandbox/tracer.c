@@ -43,6 +43,12 @@ struct traced {
 
 static struct traced **procs;
 static unsigned nprocs, procs_cap;
+static tracer_gate_fn gate;
+
+void tracer_set_gate(tracer_gate_fn fn)
+{
+	gate = fn;
+}
 
 static struct traced *find_proc(pid_t tgid)
 {
@@ -138,7 +144,8 @@ int tracer_attach(pid_t pid)
 	if (err)
 		goto fail;
 	if (ptrace(PTRACE_SEIZE, pid, NULL,
-	           (void *)(PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE)) < 0) {
+	           (void *)(PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE |
+	                   PTRACE_O_TRACESECCOMP)) < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -366,6 +373,22 @@ static int record_fault(struct traced *t, pid_t tid, int sig)
 	return 0;
 }
 
+/* A call the filter handed over: the gate lets it run, or it is skipped with an error. */
+static void decide_call(struct traced *t, pid_t tid)
+{
+	struct user_regs_struct regs;
+	int err;
+
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0)
+		return;
+	err = gate ? gate(t->tgid, tid, &regs) : -ENOSYS;
+	if (!err)
+		return;
+	regs.orig_rax = (unsigned long long)-1;      /* skip the call... */
+	regs.rax = (unsigned long long)(long long)err;  /* ...and return this */
+	ptrace(PTRACE_SETREGS, tid, NULL, &regs);
+}
+
 static void handle_stop(pid_t tid, int status)
 {
 	int sig = WSTOPSIG(status), event = (unsigned)status >> 16;
@@ -386,6 +409,10 @@ static void handle_stop(pid_t tid, int status)
 	case PTRACE_EVENT_CLONE:
 		if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0)
 			note_clone(t, (pid_t)msg);
+		resume(tid, 0);
+		return;
+	case PTRACE_EVENT_SECCOMP:
+		decide_call(t, tid);
 		resume(tid, 0);
 		return;
 	case PTRACE_EVENT_STOP:

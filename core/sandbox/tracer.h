@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 /* Frames in a crash report; deeper stacks are cut. */
 #define TRACER_FRAMES_MAX 32
@@ -41,7 +42,8 @@ struct tracer_event {
 
 /*
  * Trace process `pid` (a child of the calling thread, not yet running its
- * binary) with PTRACE_SEIZE, PTRACE_O_EXITKILL and PTRACE_O_TRACECLONE, and
+ * binary) with PTRACE_SEIZE, PTRACE_O_EXITKILL, PTRACE_O_TRACECLONE and
+ * PTRACE_O_TRACESECCOMP, and
  * start its thread list. Errors: -ENOMEM, -EEXIST, or ptrace's errno.
  */
 int tracer_attach(pid_t pid);
@@ -65,6 +67,15 @@ int tracer_next(struct tracer_event *ev);
  * list was cut). Errors: -ENOENT (not traced).
  */
 int tracer_threads(pid_t pid, pid_t *tids, unsigned max, unsigned *count);
+
+/*
+ * The filter hands a few calls to the tracer (SECCOMP_RET_TRACE: see
+ * seccomp_policy.c); the gate decides them: 0 lets the call run, a
+ * negative errno makes it fail with that error. Without a gate they fail
+ * with ENOSYS.
+ */
+typedef int (*tracer_gate_fn)(pid_t tgid, pid_t tid, const struct user_regs_struct *regs);
+void tracer_set_gate(tracer_gate_fn gate);
 
 /* Forget all processes (they keep running); for core's shutdown. */
 void tracer_fini(void);
