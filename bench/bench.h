@@ -4,7 +4,9 @@
  *
  * Output contract: every program prints lines "<key> <value> <unit>" on
  * stdout (single-figure programs use the key "result") and exits 0; on any
- * failure it prints a reason on stderr and exits non-zero.
+ * failure it prints a reason on stderr and exits non-zero. A program that
+ * cannot measure on this host (a guest this KVM cannot run) exits 77 with
+ * the reason as its last line of output: run.py records a skip.
  */
 #ifndef BENCH_H
 #define BENCH_H

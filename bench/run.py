@@ -11,8 +11,10 @@ table on stdout. The exit status is 0 even when a target is missed
 (benchmarks report, tests assert) and 1 when a program fails to run.
 
 Program contract (see bench/bench.h): "-n N" sets the iteration count; each
-prints lines "<key> <value> <unit>" and exits 0. Hook programs (benchmarks
-that need core) also get the build directory as their last argument.
+prints lines "<key> <value> <unit>" and exits 0, or exits 77 with the reason
+as its last line when it cannot measure on this host (the benchmark is then
+recorded as skipped with that reason). Hook programs (benchmarks that need
+core) also get the build directory as their last argument.
 """
 
 import argparse
@@ -51,13 +53,24 @@ class Figure:
         return x <= self.limit if self.op == "<=" else x >= self.limit
 
 
+class Published:
+    """A baseline that is a published figure, not a program run here."""
+
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+
 class Benchmark:
     """An Arbor program and its baseline, run interleaved; hook=True marks an
-    Arbor side that may not exist yet (reported as not yet available)."""
+    Arbor side that may not exist yet (reported as not yet available). The
+    baseline may be a Published figure instead of a program. prepare(build),
+    if given, runs first and returns None or why the benchmark cannot run
+    here; notes are (label, program) pairs run once for comparison only."""
 
     def __init__(self, arbor, baseline, baseline_desc, n, figures, hook=False, needs_kvm=False,
-                 needs_qemu=False):
+                 needs_qemu=False, prepare=None, notes=()):
         self.needs_kvm, self.needs_qemu = needs_kvm, needs_qemu
+        self.prepare, self.notes = prepare, notes
         self.arbor, self.baseline = arbor, baseline
         self.baseline_desc, self.n, self.figures, self.hook = baseline_desc, n, figures, hook
 
@@ -145,11 +158,55 @@ BENCHMARKS = [
                       "arbor vm from exec to the test kernel's first serial line, through "
                       "its PVH entry (test/vmm/mbtest_pvh), median of -n starts")],
               needs_kvm=True, needs_qemu=True),
+    # ---- a Linux guest (Debian's kernel, scripts/debian-guest.sh) ----
+    Benchmark(["bench_vm_linux", "arbor"], ["bench_vm_linux", "qemu"],
+              "qemu-system-x86_64 -M microvm -enable-kvm, the same kernel, initrd, RAM and "
+              "command line",
+              5,
+              [Figure("vm_linux_boot_to_init", "result", "ms", "ratio", "<=", 1.0,
+                      "arbor vm from exec until Debian's kernel has run /init (its "
+                      "ARBOR-GUEST-READY line), busybox initramfs, 256 MiB, median of -n boots")],
+              needs_kvm=True, needs_qemu=True, prepare=lambda build: prepare_debian_guest(build)),
+    Benchmark(["bench_vm_mem", "arbor"], Published("firecracker_published", 5120),
+              "Firecracker's published VMM memory overhead: at most 5 MiB beside guest RAM",
+              3,
+              [Figure("vm_memory_overhead", "result", "KiB", "ratio", "report", 0,
+                      "arbor vm's Rss beside its guest's 256 MiB of RAM (every mapping in "
+                      "/proc/PID/smaps but the guest's), the test kernel idle in echo mode; "
+                      "median of -n runs")],
+              needs_kvm=True, notes=[("qemu_microvm", ["bench_vm_mem", "qemu"])]),
 ]
 
 
 class RunError(Exception):
     pass
+
+
+def prepare_debian_guest(build):
+    """Build the Debian guest (scripts/debian-guest.sh, cached) and see QEMU boot it: None when
+    the benchmark can run, else why not."""
+    work = os.path.join(build, "test", "vmm", "debian-guest")
+    script = os.path.join(REPO, "scripts", "debian-guest.sh")
+    try:
+        proc = subprocess.run([script, work], capture_output=True, text=True,
+                              timeout=RUN_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise RunError(f"{script}: {e}")
+    reason = (proc.stderr.strip().splitlines() or [""])[-1]
+    if proc.returncode == 3:
+        return "the Debian packages cannot be had: " + reason
+    if proc.returncode != 0:
+        raise RunError(f"{script} {work}: exit {proc.returncode}: {reason}")
+    run_program(build, ["bench_vm_linux", "control"], 1, False)   # Skip if QEMU cannot boot it
+    return None
+
+
+# A program's exit status for "cannot be measured here", the reason its last line of output.
+SKIP_STATUS = 77
+
+
+class Skip(Exception):
+    """A benchmark that cannot run on this host; the reason goes into the results."""
 
 
 def run_program(build, argv, n, hook):
@@ -161,6 +218,9 @@ def run_program(build, argv, n, hook):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise RunError(f"{' '.join(cmd)}: {e}")
+    if proc.returncode == SKIP_STATUS:
+        lines = (proc.stdout + proc.stderr).strip().splitlines()
+        raise Skip(lines[-1] if lines else f"{argv[0]} cannot run here")
     if proc.returncode != 0:
         raise RunError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.strip()}")
     out = {}
@@ -187,6 +247,27 @@ def figure_value(samples, fig, program):
     return statistics.median(values), values
 
 
+def skipped(bench, reason):
+    """The entries of a benchmark that cannot run here: the reason, no figure."""
+    published = isinstance(bench.baseline, Published)
+    return [{"name": fig.name, "description": fig.what, "value": None, "unit": fig.unit,
+             "baseline": bench.baseline.name if published else bench.baseline_desc,
+             "baseline_value": bench.baseline.value if published else None, "ratio": None,
+             "target": fig.target(), "met": False, "status": "skipped: " + reason}
+            for fig in bench.figures]
+
+
+def run_notes(build, bench, n):
+    """The note programs' figures, {label: {key: [value, unit]}}; a failure is noted too."""
+    notes = {}
+    for label, argv in bench.notes:
+        try:
+            notes[label] = {k: list(v) for k, v in run_program(build, argv, n, False).items()}
+        except (RunError, Skip) as e:
+            notes[label] = {"error": str(e)}
+    return notes
+
+
 def run_benchmark(build, bench, reps, scale):
     """Returns the result entries of one benchmark (raises RunError)."""
     n = max(1, int(bench.n * scale)) if not bench.hook else bench.n
@@ -200,39 +281,47 @@ def run_benchmark(build, bench, reps, scale):
         missing = "no usable /dev/kvm"
     elif bench.needs_qemu and not shutil.which("qemu-system-x86_64"):
         missing = "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
-    if missing:
-        # say so instead of failing the whole run
-        return [{"name": fig.name, "description": fig.what, "value": None, "unit": fig.unit,
-                 "baseline": bench.baseline_desc, "baseline_value": None, "ratio": None,
-                 "target": fig.target(), "met": False, "status": "skipped: " + missing}
-                for fig in bench.figures]
-
-    arbor_samples, base_samples = [], []
-    for rep in range(reps):
-        # alternate the order so that a drift in machine load hits both sides alike
-        order = [("arbor", bench.arbor), ("base", bench.baseline)]
-        if rep % 2:
-            order.reverse()
-        for side, argv in order:
-            # A program's namespaces, cgroups and sockets are torn down by the
-            # kernel after it exits; let that finish before the next program
-            # is measured, or one side pays for the other's cleanup.
-            time.sleep(SETTLE_S)
-            if side == "arbor":
-                if available:
-                    arbor_samples.append(run_program(build, argv, n, bench.hook))
-            else:
-                base_samples.append(run_program(build, argv, n, False))
+    try:
+        if not missing and bench.prepare:
+            missing = bench.prepare(build)
+        if missing:
+            # say so instead of failing the whole run
+            return skipped(bench, missing)
+        published = isinstance(bench.baseline, Published)
+        arbor_samples, base_samples = [], []
+        for rep in range(reps):
+            # alternate the order so that a drift in machine load hits both sides alike
+            order = [("arbor", bench.arbor), ("base", bench.baseline)]
+            if rep % 2:
+                order.reverse()
+            for side, argv in order:
+                if side == "base" and published:
+                    continue
+                # A program's namespaces, cgroups and sockets are torn down by the
+                # kernel after it exits; let that finish before the next program
+                # is measured, or one side pays for the other's cleanup.
+                time.sleep(SETTLE_S)
+                if side == "arbor":
+                    if available:
+                        arbor_samples.append(run_program(build, argv, n, bench.hook))
+                else:
+                    base_samples.append(run_program(build, argv, n, False))
+        notes = run_notes(build, bench, n) if available else {}
+    except Skip as e:
+        return skipped(bench, str(e))
 
     entries = []
     for fig in bench.figures:
-        base_value, base_values = figure_value(base_samples, fig, bench.baseline[0])
+        if published:
+            base_value, base_values = bench.baseline.value, []
+        else:
+            base_value, base_values = figure_value(base_samples, fig, bench.baseline[0])
         entry = {
             "name": fig.name,
             "description": fig.what,
             "value": None,
             "unit": fig.unit,
-            "baseline": bench.baseline_desc,
+            "baseline": bench.baseline.name if published else bench.baseline_desc,
             "baseline_value": base_value,
             "ratio": None,
             "target": fig.target(),
@@ -240,7 +329,7 @@ def run_benchmark(build, bench, reps, scale):
             "samples": [],
             "baseline_samples": base_values,
             "command": " ".join(bench.arbor),
-            "baseline_command": " ".join(bench.baseline),
+            "baseline_command": bench.baseline_desc if published else " ".join(bench.baseline),
         }
         # HOOK: benchmarks 6 and 7 need core; a build without bench_start or
         # bench_idle reports them, never faked, as not yet available (the
@@ -252,6 +341,14 @@ def run_benchmark(build, bench, reps, scale):
             ratio = value / base_value if base_value else None
             entry.update(value=value, samples=values, ratio=ratio,
                          met=fig.met(value, ratio), status="ok")
+            # the program's other figures (medians) and the notes' ones, for the record
+            also = {k: [statistics.median(s[k][0] for s in arbor_samples if k in s), u]
+                    for k, (_, u) in arbor_samples[0].items()
+                    if k not in {f.key for f in bench.figures}} if arbor_samples else {}
+            if also:
+                entry["also"] = also
+            if notes:
+                entry["notes"] = notes
         entries.append(entry)
     return entries
 
@@ -280,6 +377,19 @@ def print_table(results):
                         for j, (c, w) in enumerate(zip(row, widths))).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    print_notes(results)
+
+
+def print_notes(results):
+    """The figures recorded beside the table's: a program's other keys, the note programs'."""
+    def figures(d):
+        return ", ".join(f"{k} {fmt(v[0])} {v[1]}" if k != "error" else f"failed: {v}"
+                         for k, v in d.items())
+    for r in results:
+        if r.get("also"):
+            print(f"note: {r['name']}: also {figures(r['also'])}")
+        for label, d in r.get("notes", {}).items():
+            print(f"note: {r['name']}: {label}: {figures(d)}")
 
 
 def resolve_build(arg):

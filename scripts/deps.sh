@@ -3,8 +3,11 @@
 # missing ones are installed; otherwise the exact apt-get line is printed.
 set -eu
 
+# acpica-tools (iasl, acpiexec): test/vmm/test_acpi.c checks the VMM's ACPI tables with them;
+# qemu-system-x86: the control runs of test/vmm and the VMM benchmarks' baseline
 packages="gcc meson ninja-build pkg-config python3 libc6-dev libseccomp-dev libelf-dev
-libdw-dev libexpat1-dev busybox-static bubblewrap netcat-openbsd util-linux procps"
+libdw-dev libexpat1-dev busybox-static bubblewrap netcat-openbsd util-linux procps acpica-tools
+qemu-system-x86"
 
 missing=""
 for p in $packages; do

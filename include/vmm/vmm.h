@@ -2,8 +2,9 @@
  * A user-level virtual machine monitor on KVM, after Vancouver: the kernel
  * only reflects virtualization events (port and MMIO accesses, halts) to
  * this library, which emulates the PC's devices in user space: interrupt
- * controller, timers, RTC, serial port, keyboard controller. One VM per
- * process, one vCPU for now.
+ * controllers (8259 pair, local APIC, I/O APIC: doc/vmm-interrupts.md),
+ * timers, RTC, serial port, keyboard controller, and virtio-mmio console and
+ * block devices (doc/vmm-virtio.md). One VM per process, one vCPU for now.
  *
  * Errors follow Arbor's convention (0 or a negative errno); a VMM_E_* text
  * is left in vmm->error for the user.
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 struct vmm;
+struct vmm_block_ops;
 
 /* Where guest serial output goes; NULL: stdout. */
 typedef void (*vmm_output_fn)(void *priv, const char *data, size_t len);
@@ -39,6 +41,10 @@ struct vmm_module {
 enum vmm_device_kind {
 	VMM_DEV_NULLIO, VMM_DEV_PIC, VMM_DEV_PIT, VMM_DEV_SCP, VMM_DEV_KBC, VMM_DEV_RTC,
 	VMM_DEV_SERIAL, VMM_DEV_VCPU,
+	VMM_DEV_VIRTIO_CONSOLE,       /* virtio-mmio devices (doc/vmm-virtio.md) */
+	VMM_DEV_VIRTIO_BLOCK,         /* the next disk of vmm_config, in order; none left: left out */
+	VMM_DEV_LAPIC,                /* the vCPU's local APIC at 0xfee00000 (doc/vmm-interrupts.md) */
+	VMM_DEV_IOAPIC,               /* an I/O APIC; needs a LAPIC; brings ACPI tables (acpi.c) */
 };
 
 #define VMM_MACHINE_MEM_MAX     8
@@ -48,7 +54,30 @@ struct vmm_device {
 	enum vmm_device_kind kind;
 	uint16_t io_base, io_base2;   /* pic: elcr; scp: port b (speaker); others: 0 */
 	uint8_t irq;
+	uint64_t mem_base;            /* virtio: the 4 KiB MMIO window; ioapic, lapic: its registers */
+	uint8_t apic_id;              /* lapic, ioapic: the APIC ID */
 };
+
+/*
+ * virtio-mmio windows: slot n is [VMM_VIRTIO_BASE + n * 4 KiB, +4 KiB) on
+ * a PIC line of its own (5, 10, 11, 9, 3, 6, 14, 13 for slots 0..7).
+ * A Linux guest finds them on its command line (virtio_mmio.device=) and,
+ * on a machine with an IOAPIC, in the ACPI tables the Linux and PVH
+ * loaders hand over: hardware-reduced ACPI, one LNRO0005 device per window
+ * (doc/vmm-acpi.md).
+ */
+#define VMM_VIRTIO_BASE   0xfeb00000u
+#define VMM_VIRTIO_WINDOW 0x1000u
+#define VMM_VIRTIO_SLOTS  8
+
+/*
+ * The APICs' register windows. The LAPIC's stays where KVM's APIC base MSR
+ * starts (relocation is not supported); the IOAPIC's may move (<ioapic
+ * address>); the default IOAPIC ID is 1, after the one LAPIC's 0.
+ */
+#define VMM_LAPIC_BASE    0xfee00000u
+#define VMM_IOAPIC_BASE   0xfec00000u
+#define VMM_IOAPIC_ID     1
 
 struct vmm_machine {
 	struct { uint64_t start, end; } mem[VMM_MACHINE_MEM_MAX];
@@ -58,8 +87,19 @@ struct vmm_machine {
 	char not_modelled[256];       /* known elements without a model yet, for a note */
 };
 
-/* A PC with mem bytes of RAM: conventional memory and the rest above 1 MiB, and its devices. */
+/*
+ * A PC with mem bytes of RAM: conventional memory and the rest above 1 MiB,
+ * and its devices (PIC pair, PIT, IOAPIC, LAPIC, RTC, COM1, ...), a virtio
+ * console among them.
+ */
 void vmm_machine_default(struct vmm_machine *m, uint64_t mem);
+
+/*
+ * Append a virtio device (VMM_DEV_VIRTIO_*) in the first slot no virtio
+ * device of m uses, with that slot's IRQ. Returns 0, or -ENOSPC when the
+ * machine or the slots are full.
+ */
+int vmm_machine_add_virtio(struct vmm_machine *m, enum vmm_device_kind kind);
 
 /*
  * Parse a <machine> node (or a <config> holding one) from text. Unknown
@@ -68,6 +108,21 @@ void vmm_machine_default(struct vmm_machine *m, uint64_t mem);
  */
 int vmm_machine_parse(const char *text, size_t len, const char *file, struct vmm_machine *m,
                       char *why, size_t why_size);
+
+/*
+ * A guest disk: a virtio block device. The machine's <virtio_block>
+ * elements place the disks in order; disks beyond them go into the next
+ * free virtio slots. Guest output on the virtio console goes where serial
+ * output goes; input (input_fd) goes to the virtio console while the
+ * guest's driver has its receive queue running, else to the serial port.
+ */
+struct vmm_disk {
+	const char *path;          /* a raw image file, opened by vmm_new (ops NULL); names the disk */
+	int read_only;             /* the guest is told, and its writes fail with an I/O error */
+	/* NULL: the file at path; else a backend the VMM borrows until vmm_free (vmm/block.h) */
+	const struct vmm_block_ops *ops;
+	void *priv;                /* the backend's, passed to each op */
+};
 
 struct vmm_config {
 	const struct vmm_machine *machine;   /* NULL: vmm_machine_default() with mem */
@@ -85,7 +140,9 @@ struct vmm_config {
 	unsigned nmodules;
 	vmm_output_fn output;
 	void *output_priv;
-	int input_fd;              /* guest serial input, -1: none */
+	int input_fd;              /* guest input (serial port or virtio console), -1: none */
+	const struct vmm_disk *disks;   /* virtio block devices, in order */
+	unsigned ndisks;
 };
 
 /* How a run ended. */
@@ -98,10 +155,18 @@ enum vmm_end {
 /* Whether image is a Linux bzImage (its first module is then the initrd). */
 int vmm_kernel_is_linux(const struct vmm_image *image);
 
-/* Create the VM and load the kernel. Returns 0, or an error with the reason in why. */
+/*
+ * Create the VM, its devices (opening the disk images) and load the kernel.
+ * Returns 0, or an error with the reason in why (e.g. "cannot open the disk
+ * image PATH: No such file or directory").
+ */
 int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t why_size);
 
-/* Run until the guest resets, powers off or fails. */
+/*
+ * Run until the guest resets, powers off or fails. The calling thread runs
+ * the vCPU; a timer recalls it from KVM_RUN with SIGRTMIN, whose handler
+ * vmm_run installs (doc/vmm-interrupts.md): leave that signal to it.
+ */
 enum vmm_end vmm_run(struct vmm *vmm);
 
 /* Why the run ended in VMM_END_ERROR (or why vmm_new failed). */

@@ -2,7 +2,8 @@
  * The Linux boot protocol, 64-bit entry (Documentation/arch/x86/boot.rst):
  * the bzImage's setup header tells where its protected-mode part wants to
  * be; the loader fills the zero page (boot_params) with the header, the
- * e820 map from the guest's memory, the command line and the initrd, and
+ * e820 map from the guest's memory, the command line (with the virtio
+ * devices appended), the initrd and the ACPI tables' RSDP (acpi.c), and
  * enters the kernel at its load address + 0x200 in long mode with an
  * identity map, a GDT holding __BOOT_CS (0x10) and __BOOT_DS (0x18), and
  * %rsi = the zero page.
@@ -11,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "vmm_internal.h"
+#include "virtio.h"
 
 /* Guest-physical layout below 1 MiB: all in conventional memory. */
 #define GDT_ADDR        0x5000u
@@ -21,6 +22,7 @@
 #define CMDLINE_MAX     0x10000u
 
 /* Offsets in the zero page and its setup header. */
+#define BP_ACPI_RSDP_ADDR    0x070
 #define BP_EXT_RAMDISK_IMAGE 0x0c0
 #define BP_EXT_RAMDISK_SIZE  0x0c4
 #define BP_EXT_CMD_LINE_PTR  0x0c8
@@ -50,6 +52,9 @@
 #define XLF_KERNEL_64  0x01
 #define E820_RAM       1
 #define E820_RESERVED  2
+/* The BIOS area: the ACPI tables (0xe0000) and the MP table (0xf0000) live there. */
+#define BIOS_AREA      0xe0000u
+#define BIOS_AREA_END  0x100000u
 
 static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -154,15 +159,51 @@ static int load_initrd(struct vmm *vmm, const struct vmm_image *initrd, uint8_t 
 	return 0;
 }
 
+/*
+ * The command line: the user's, then virtio_mmio.device=4K@BASE:IRQ for
+ * each virtio device, which is how a kernel built with
+ * CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES finds them (others read the DSDT,
+ * acpi.c). All of it must fit the
+ * kernel's cmdline_size (0: the loader's limit).
+ */
+static int write_cmdline(struct vmm *vmm, const struct vmm_config *cfg, uint32_t cmdline_size)
+{
+	/* each at most 36 bytes: a window below 4 GiB, an IRQ below 16 */
+	char params[VMM_VIRTIO_SLOTS * 48] = "", *cmdline = vmm_gpa(vmm, CMDLINE_ADDR, CMDLINE_MAX);
+	const char *user = cfg->cmdline ? cfg->cmdline : "";
+	size_t plen = 0, len, max = cmdline_size && cmdline_size < CMDLINE_MAX ? cmdline_size
+	                                                                     : CMDLINE_MAX - 1;
+
+	for (unsigned i = 0; i < vmm->nvirtio; i++)
+		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
+		                         "%svirtio_mmio.device=4K@0x%llx:%u", plen ? " " : "",
+		                         (unsigned long long)vmm->virtio[i]->base, vmm->virtio[i]->irq);
+	len = strlen(user) + (*user && plen ? 1 : 0) + plen;
+	if (strlen(user) > max) {
+		vmm_fail(vmm, "the command line is longer than the kernel takes (%zu bytes)", max);
+		return -E2BIG;
+	}
+	if (len > max || !cmdline) {
+		vmm_fail(vmm, "the command line with the virtio devices' parameters (%s) is %zu bytes, "
+		         "longer than the kernel takes (%zu bytes)", params, len, max);
+		return -E2BIG;
+	}
+	memcpy(cmdline, user, strlen(user));
+	if (*user && plen)
+		cmdline[strlen(user)] = ' ';
+	memcpy(cmdline + len - plen, params, plen);
+	cmdline[len] = '\0';
+	return 0;
+}
+
 int vmm_linux_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
                    size_t size)
 {
 	unsigned setup_sects = image[BP_SETUP_SECTS] ? image[BP_SETUP_SECTS] : 4;
 	size_t setup_size = (setup_sects + 1u) * 512u, header_end = BP_HEADER + image[BP_JUMP + 1];
 	uint16_t version = get16(image + BP_VERSION);
-	uint64_t load, init_size, align;
+	uint64_t load, init_size, align, rsdp;
 	uint8_t *zp, *dst;
-	char *cmdline;
 
 	if (version < 0x020c || !(get16(image + BP_XLOADFLAGS) & XLF_KERNEL_64)) {
 		vmm_fail(vmm, "the bzImage has no 64-bit entry (boot protocol %x.%02x)", version >> 8,
@@ -202,20 +243,31 @@ int vmm_linux_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t 
 	/* e820: the machine's <mem> ranges, and the BIOS area below 1 MiB reserved */
 	for (unsigned i = 0; i < vmm->machine.nmem; i++) {
 		uint64_t start = vmm->machine.mem[i].start, end = vmm->machine.mem[i].end;
-		e820_add(zp, start, end - start, E820_RAM);
-		if (start == 0 && end < 0x100000)
-			e820_add(zp, end, 0x100000 - end, E820_RESERVED);
+		if (end <= BIOS_AREA || start >= BIOS_AREA_END) {
+			e820_add(zp, start, end - start, E820_RAM);
+			if (start == 0 && end < BIOS_AREA_END)
+				e820_add(zp, end, BIOS_AREA_END - end, E820_RESERVED);
+			continue;
+		}
+		/* a range over the BIOS area: the tables there are not RAM the guest may take */
+		if (start < BIOS_AREA)
+			e820_add(zp, start, BIOS_AREA - start, E820_RAM);
+		e820_add(zp, start > BIOS_AREA ? start : BIOS_AREA,
+		         BIOS_AREA_END - (start > BIOS_AREA ? start : BIOS_AREA), E820_RESERVED);
+		if (end > BIOS_AREA_END)
+			e820_add(zp, BIOS_AREA_END, end - BIOS_AREA_END, E820_RAM);
 	}
+	/* ACPI, the way Debian's kernels find the virtio devices (doc/vmm-virtio.md) */
+	if (vmm_acpi_write(vmm, &rsdp)) {
+		vmm_fail(vmm, "no room for the ACPI tables in the guest's memory");
+		return -ENOSPC;
+	}
+	put64(zp + BP_ACPI_RSDP_ADDR, rsdp);
 
-	cmdline = vmm_gpa(vmm, CMDLINE_ADDR, CMDLINE_MAX);
-	snprintf(cmdline, CMDLINE_MAX, "%s", cfg->cmdline ? cfg->cmdline : "");
+	if (write_cmdline(vmm, cfg, get32(image + BP_CMDLINE_SIZE)))
+		return -E2BIG;
 	put32(zp + BP_CMD_LINE_PTR, CMDLINE_ADDR);
 	put32(zp + BP_EXT_CMD_LINE_PTR, 0);
-	if (get32(image + BP_CMDLINE_SIZE) && strlen(cmdline) > get32(image + BP_CMDLINE_SIZE)) {
-		vmm_fail(vmm, "the command line is longer than the kernel takes (%u bytes)",
-		         get32(image + BP_CMDLINE_SIZE));
-		return -E2BIG;
-	}
 	if (cfg->nmodules && load_initrd(vmm, &cfg->modules[0].image, zp))
 		return -ENOSPC;
 	if (enter_long_mode(vmm, load + 0x200)) {

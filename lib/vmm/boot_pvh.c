@@ -2,7 +2,8 @@
  * PVH boot (Xen's direct boot, also QEMU microvm's): an ELF kernel with a
  * XEN_ELFNOTE_PHYS32_ENTRY note is loaded like any ELF and entered at the
  * note's address in flat 32-bit protected mode with %ebx pointing to an
- * hvm_start_info: the command line, the modules and the memory map. The
+ * hvm_start_info: the command line, the modules, the memory map and the
+ * ACPI tables' RSDP (acpi.c; none without an IOAPIC). The
  * segments are loaded by the Multiboot module's ELF loader.
  */
 #include <elf.h>
@@ -117,6 +118,10 @@ int vmm_pvh_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *i
 	if (cfg->nmodules) {
 		si.nr_modules = cfg->nmodules;
 		si.modlist_paddr = place(vmm, &cursor, mods, cfg->nmodules * sizeof(mods[0]));
+	}
+	if (vmm_acpi_write(vmm, &si.rsdp_paddr)) {
+		vmm_fail(vmm, "no room for the ACPI tables in the guest's memory");
+		return -ENOSPC;
 	}
 	memcpy(vmm_gpa(vmm, START_INFO_ADDR, sizeof(si)), &si, sizeof(si));
 	err = vmm_enter_protected_mode(vmm, entry, 0, START_INFO_ADDR);

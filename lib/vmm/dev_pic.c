@@ -1,8 +1,9 @@
 /*
  * The two 8259 interrupt controllers of a PC (ports 0x20/0x21 and
  * 0xA0/0xA1, ELCR at 0x4D0/0x4D1), cascaded on the master's line 2: the
- * initialization sequence, masks, edge-triggered requests, priorities
- * (line 0 first), specific and non-specific EOI, reading IRR or ISR.
+ * initialization sequence, masks, edge- and level-triggered requests
+ * (ELCR), priorities (line 0 first), specific and non-specific EOI,
+ * reading IRR or ISR. Devices reach it through irq.c.
  */
 #include <errno.h>
 #include "vmm_internal.h"
@@ -31,12 +32,36 @@ static void cascade(struct vmm *vmm)
 		master->irr &= ~(1u << 2);
 }
 
-void vmm_pic_raise(struct vmm *vmm, unsigned irq)
+void vmm_pic_edge(struct vmm *vmm, unsigned irq)
 {
 	if (irq >= 16)
 		return;
 	vmm->pic.chip[irq / 8].irr |= 1u << (irq % 8);
 	cascade(vmm);
+}
+
+/* Level-triggered lines (ELCR) request while high; edge-triggered ones on the rising edge. */
+void vmm_pic_level(struct vmm *vmm, unsigned irq, int level)
+{
+	struct vmm_pic_chip *c;
+	uint8_t bit;
+
+	if (irq >= 16)
+		return;
+	c = &vmm->pic.chip[irq / 8];
+	bit = (uint8_t)(1u << (irq % 8));
+	if (level && !(c->lines & bit))
+		c->irr |= bit;
+	else if (!level && (c->elcr & bit))
+		c->irr &= (uint8_t)~bit;
+	c->lines = level ? c->lines | bit : c->lines & (uint8_t)~bit;
+	cascade(vmm);
+}
+
+/* The name devices have always used: every controller, through irq.c. */
+void vmm_pic_raise(struct vmm *vmm, unsigned irq)
+{
+	vmm_irq_raise(vmm, irq);
 }
 
 int vmm_pic_pending(struct vmm *vmm)
@@ -92,6 +117,7 @@ static void chip_write(struct vmm *vmm, struct vmm_pic_chip *c, unsigned reg, ui
 		} else if ((value & 0xe0) == 0x60) {    /* specific EOI */
 			c->isr &= ~(1u << (value & 7));
 		}
+		c->irr |= c->lines & c->elcr;           /* a level line still high asks again */
 		cascade(vmm);
 		return;
 	}

@@ -41,29 +41,67 @@ static uint16_t current_count(const struct vmm_pit_channel *ch)
 	return t >= reload ? 0 : (uint16_t)(reload - t);   /* one-shot modes count down once */
 }
 
+static uint64_t period_ns(const struct vmm_pit_channel *ch)
+{
+	return reload_of(ch) * 1000000000ull / PIT_HZ;
+}
+
+static int periodic(const struct vmm_pit_channel *ch)
+{
+	return ch->mode == 2 || ch->mode == 3;
+}
+
+/* Expirations at start_ns + k * period exactly, so that vmm_pit_due_ns() names them. */
 static void arm_channel0(struct vmm *vmm)
 {
 	struct vmm_pit_channel *ch = &vmm->pit.ch[0];
-	uint64_t ns = reload_of(ch) * 1000000000ull / PIT_HZ;
+	uint64_t ns = period_ns(ch), first = ch->start_ns + ns;
 	struct itimerspec its = { 0 };
 
-	its.it_value.tv_sec = ns / 1000000000ull;
-	its.it_value.tv_nsec = ns % 1000000000ull;
-	if (ch->mode == 2 || ch->mode == 3)
-		its.it_interval = its.it_value;
-	timerfd_settime(vmm->pit.timerfd, 0, &its, NULL);
+	its.it_value.tv_sec = (time_t)(first / 1000000000ull);
+	its.it_value.tv_nsec = (long)(first % 1000000000ull);
+	if (periodic(ch)) {
+		its.it_interval.tv_sec = (time_t)(ns / 1000000000ull);
+		its.it_interval.tv_nsec = (long)(ns % 1000000000ull);
+	}
+	timerfd_settime(vmm->pit.timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+uint64_t vmm_pit_due_ns(struct vmm *vmm)
+{
+	const struct vmm_pit_channel *ch = &vmm->pit.ch[0];
+	uint64_t period = period_ns(ch);
+
+	if (vmm->pit.timerfd < 0 || !ch->armed || (!periodic(ch) && ch->fired))
+		return 0;
+	if (!periodic(ch))
+		return ch->start_ns + period;
+	return ch->start_ns + ((now_ns() - ch->start_ns) / period + 1) * period;
 }
 
 void vmm_pit_poll(struct vmm *vmm)
 {
+	struct vmm_pit_channel *ch = &vmm->pit.ch[0];
 	uint64_t expirations;
 
-	/* a syscall per exit only while channel 0 runs */
-	if (vmm->pit.timerfd < 0 || !vmm->pit.ch[0].armed)
+	if (vmm->pit.timerfd < 0 || !ch->armed)
 		return;
+	/*
+	 * One-shot: by the clock, so that a recall at the due time finds it
+	 * even if the timerfd's expiry lags by a microsecond; then disarmed.
+	 */
+	if (!periodic(ch)) {
+		if (ch->fired || now_ns() < ch->start_ns + period_ns(ch))
+			return;
+		ch->fired = 1;
+		timerfd_settime(vmm->pit.timerfd, 0, &(struct itimerspec){ 0 }, NULL);
+		vmm_irq_raise(vmm, 0);
+		return;
+	}
+	/* periodic: a syscall per exit while it runs */
 	if (read(vmm->pit.timerfd, &expirations, sizeof(expirations)) == sizeof(expirations) &&
 	    expirations)
-		vmm_pic_raise(vmm, 0);        /* edges coalesce while the guest is busy, as on a PC */
+		vmm_irq_raise(vmm, 0);        /* edges coalesce while the guest is busy, as on a PC */
 }
 
 static void start(struct vmm *vmm, unsigned n)
@@ -72,6 +110,7 @@ static void start(struct vmm *vmm, unsigned n)
 
 	ch->start_ns = now_ns();
 	ch->armed = 1;
+	ch->fired = 0;
 	if (n == 0)
 		arm_channel0(vmm);
 }

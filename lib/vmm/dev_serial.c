@@ -37,7 +37,7 @@ static void transmit(struct vmm *vmm, uint8_t c)
 	if (c == '\n' || s->line_len == sizeof(s->line))
 		vmm_serial_flush(vmm);
 	if (s->ier & 0x02)
-		vmm_pic_raise(vmm, s->irq);           /* the transmitter is empty again at once */
+		vmm_irq_raise(vmm, s->irq);           /* the transmitter is empty again at once */
 }
 
 /* A byte from the input fd, if one is waiting (never blocks the vCPU). */
@@ -48,22 +48,45 @@ static void receive(struct vmm *vmm)
 	uint8_t c;
 	ssize_t n;
 
-	if (s->rx_ready || vmm->input_fd < 0 || poll(&pfd, 1, 0) <= 0)
+	/* one reader: the virtio console's, while its driver receives */
+	if (s->rx_ready || vmm->input_fd < 0 || vmm_virtio_console_takes_input(vmm) ||
+	    poll(&pfd, 1, 0) <= 0)
 		return;
 	n = read(vmm->input_fd, &c, 1);
 	if (n == 1) {
 		s->rbr = c;
 		s->rx_ready = 1;
 		if (s->ier & 0x01)
-			vmm_pic_raise(vmm, s->irq);
+			vmm_irq_raise(vmm, s->irq);
 	} else if (n == 0) {
 		vmm->input_fd = -1;                   /* end of input: the line stays quiet */
 	}
 }
 
+int vmm_serial_wants_input(struct vmm *vmm)
+{
+	return vmm->serial.io_base && !vmm->serial.rx_ready && !vmm_virtio_console_takes_input(vmm);
+}
+
 void vmm_serial_poll_input(struct vmm *vmm)
 {
 	receive(vmm);
+}
+
+/*
+ * A 16550 interrupts as soon as an enabled condition holds: for a byte it
+ * already holds when the receive interrupt is switched on (a guest polling
+ * LSR may have made it take one), for the empty transmitter when that
+ * interrupt is.
+ */
+static void write_ier(struct vmm *vmm, uint8_t v)
+{
+	struct vmm_serial *s = &vmm->serial;
+	uint8_t newly = (uint8_t)(v & ~s->ier);
+
+	s->ier = v & 0x0f;
+	if (((newly & 0x01) && s->rx_ready) || (newly & 0x02))
+		vmm_irq_raise(vmm, s->irq);
 }
 
 static void serial_write(struct vmm *vmm, void *dev, uint16_t port, unsigned size, uint32_t value)
@@ -74,7 +97,7 @@ static void serial_write(struct vmm *vmm, void *dev, uint16_t port, unsigned siz
 
 	switch (port - s->io_base) {
 	case 0: if (dlab) s->dll = v; else transmit(vmm, v); break;
-	case 1: if (dlab) s->dlm = v; else s->ier = v & 0x0f; break;
+	case 1: if (dlab) s->dlm = v; else write_ier(vmm, v); break;
 	case 3: s->lcr = v; break;
 	case 4: s->mcr = v & 0x1f; break;
 	case 7: s->scr = v; break;

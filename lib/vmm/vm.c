@@ -2,8 +2,8 @@
  * The VM: KVM's VM and vCPU, guest RAM as one anonymous shared mapping,
  * and the run loop. Everything a guest does that KVM reflects (port I/O,
  * halts, a triple fault) is handled here or in the device models, and
- * interrupts are injected by this loop from the user-level PIC, as in
- * Vancouver: KVM's in-kernel irqchip and PIT are not used.
+ * interrupts are injected by this loop from the user-level LAPIC or PIC
+ * (irq.c), as in Vancouver: KVM's in-kernel irqchip and PIT are not used.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -144,12 +144,21 @@ static int create_devices(struct vmm *vmm, char *why, size_t size)
 		case VMM_DEV_RTC:    err = vmm_rtc_init_at(vmm, d->io_base); break;
 		case VMM_DEV_SERIAL: err = vmm_serial_init_at(vmm, d->io_base, d->irq); break;
 		case VMM_DEV_VCPU:   vcpus++; break;
+		case VMM_DEV_LAPIC:  err = vmm_lapic_init(vmm, d->mem_base, d->apic_id); break;
+		case VMM_DEV_IOAPIC: err = vmm_ioapic_init(vmm, d->mem_base, d->apic_id); break;
+		case VMM_DEV_VIRTIO_CONSOLE:
+		case VMM_DEV_VIRTIO_BLOCK:  break;   /* vmm_virtio_machine_create() */
 		}
 	}
 	if (err) {
 		snprintf(why, size, "cannot set up the devices: %s",
-		         err == -EINVAL ? "a PC has two PICs at most" : strerror(-err));
+		         err == -EINVAL ? "a PC has two PICs at most" :
+		         err == -EEXIST ? "one <lapic> and one <ioapic> at most" : strerror(-err));
 		return err;
+	}
+	if (vmm->ioapic.present && !vmm->lapic.present) {
+		snprintf(why, size, "an <ioapic> needs a <lapic> to deliver to");
+		return -EINVAL;
 	}
 	if (vcpus > 1) {
 		snprintf(why, size, "one <vcpu> only, so far");
@@ -172,6 +181,7 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 	}
 	vmm->kvm = vmm->vm = vmm->vcpu = -1;
 	vmm->pit.timerfd = -1;
+	vmm->lapic.timerfd = -1;
 	vmm->output = cfg->output;
 	vmm->output_priv = cfg->output_priv;
 	vmm->input_fd = cfg->input_fd;
@@ -183,6 +193,12 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 	if (err)
 		goto fail;
 	err = create_devices(vmm, why, why_size);
+	if (!err)
+		err = vmm_virtio_machine_create(vmm, cfg, why, why_size);
+	if (!err)
+		err = vmm_cpuid_setup(vmm, why, why_size);      /* before the loaders set CR4, EFER */
+	if (!err && (err = vmm_mptable_write(vmm)))
+		snprintf(why, why_size, "no room for the MP table in the guest's memory");
 	if (err)
 		goto fail;
 	/* told apart by their headers: a bzImage's setup header, else Multiboot's */
@@ -214,37 +230,27 @@ int vmm_kernel_is_linux(const struct vmm_image *image)
 	return vmm_linux_probe(image->data, image->size);
 }
 
-/* Inject what the PIC has, or ask KVM to come back when the guest can take it. */
-static void inject(struct vmm *vmm)
-{
-	struct kvm_run *run = vmm->run;
-
-	run->request_interrupt_window = 0;
-	if (!vmm_pic_pending(vmm))
-		return;
-	if (run->ready_for_interrupt_injection && (run->if_flag)) {
-		struct kvm_interrupt irq = { .irq = (uint32_t)vmm_pic_ack(vmm) };
-		if ((int)irq.irq >= 0)
-			ioctl(vmm->vcpu, KVM_INTERRUPT, &irq);
-	} else {
-		run->request_interrupt_window = 1;
-	}
-}
-
 /* The guest halted: wait for the next device event (timer, serial input). */
 static void wait_for_event(struct vmm *vmm)
 {
-	struct pollfd pfd[2] = {
+	/* poll() skips the fds that are -1 */
+	struct pollfd pfd[3] = {
 		{ .fd = vmm->pit.timerfd, .events = POLLIN },
+		{ .fd = vmm->lapic.timerfd, .events = POLLIN },
 		{ .fd = vmm->input_fd, .events = POLLIN },
 	};
 
+	/* input waits in the fd while the device that reads it holds a byte or has no buffer */
+	if (!vmm_serial_wants_input(vmm) && !vmm_virtio_console_wants_input(vmm))
+		pfd[2].fd = -1;
+
 	vmm_serial_flush(vmm);
-	if (vmm_pic_pending(vmm))
+	if (vmm_irq_pending(vmm))
 		return;
-	if (poll(pfd, vmm->input_fd >= 0 ? 2 : 1, 1000) > 0) {
-		vmm_pit_poll(vmm);
+	if (poll(pfd, 3, 1000) > 0) {
+		vmm_irq_poll(vmm);
 		vmm_serial_poll_input(vmm);
+		vmm_virtio_console_poll_input(vmm);
 	}
 }
 
@@ -253,9 +259,11 @@ enum vmm_end vmm_run(struct vmm *vmm)
 	struct kvm_run *run = vmm->run;
 
 	vmm->end = 0;
+	if (vmm_kick_start(vmm) < 0)
+		vmm->kick.on = 0;             /* kick.c: then a timer waits for the guest's next exit */
 	while (!vmm->end) {
-		vmm_pit_poll(vmm);
-		inject(vmm);
+		vmm_irq_poll(vmm);
+		vmm_irq_inject(vmm);          /* irq.c: from the LAPIC or the PIC */
 		if (ioctl(vmm->vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -267,7 +275,15 @@ enum vmm_end vmm_run(struct vmm *vmm)
 			vmm_port_access(vmm, run);
 			break;
 		case KVM_EXIT_HLT:
-			wait_for_event(vmm);
+			/*
+			 * Halted with interrupts off, only an NMI could wake the vCPU:
+			 * the guest stopped for good. Linux's poweroff ends so on a
+			 * machine without ACPI's S5 (its halt path: cli, hlt forever).
+			 */
+			if (!run->if_flag && !vmm->lapic.nmi_pending)
+				vmm->end = VMM_END_POWEROFF;
+			else
+				wait_for_event(vmm);
 			break;
 		case KVM_EXIT_IRQ_WINDOW_OPEN:
 		case KVM_EXIT_INTR:
@@ -291,6 +307,7 @@ enum vmm_end vmm_run(struct vmm *vmm)
 			break;
 		}
 	}
+	vmm_kick_stop(vmm);
 	vmm_serial_flush(vmm);
 	return vmm->end;
 }
@@ -300,6 +317,8 @@ void vmm_free(struct vmm *vmm)
 	if (!vmm)
 		return;
 	vmm_pit_fini(vmm);
+	vmm_lapic_fini(vmm);
+	vmm_virtio_free_all(vmm);
 	if (vmm->run)
 		munmap(vmm->run, vmm->run_size);
 	if (vmm->mem && !vmm->mem_borrowed)

@@ -5,6 +5,7 @@
 #ifndef VMM_INTERNAL_H
 #define VMM_INTERNAL_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 #include <linux/kvm.h>
@@ -39,6 +40,7 @@ struct vmm_pic_chip {
 	uint8_t vector_base;
 	uint8_t icw_step;              /* 0: operational; 2..4: expecting ICW2..ICW4 */
 	uint8_t icw4_needed, read_isr, auto_eoi, elcr;
+	uint8_t lines;                 /* input lines asserted (vmm_irq_set) */
 	uint16_t io_base;
 };
 
@@ -50,6 +52,7 @@ struct vmm_pic {
 struct vmm_pit_channel {
 	uint16_t reload;               /* 0 means 65536 */
 	uint8_t mode, access, write_lsb_next, read_lsb_next, latched;
+	uint8_t fired;                 /* channel 0, one-shot modes: its interrupt was raised */
 	uint16_t latch;
 	uint64_t start_ns;             /* when counting began */
 	int armed;
@@ -78,6 +81,44 @@ struct vmm_serial {
 	size_t line_len;
 };
 
+/* The local APIC's registers (xAPIC, at VMM_LAPIC_BASE), one for the one vCPU: dev_lapic.c. */
+enum { VMM_LVT_TIMER, VMM_LVT_THERMAL, VMM_LVT_PERF, VMM_LVT_LINT0, VMM_LVT_LINT1, VMM_LVT_ERROR,
+       VMM_LVTS };
+
+/* Nanoseconds of CLOCK_MONOTONIC; tests put a fake clock in. */
+typedef uint64_t (*vmm_clock_fn)(void);
+
+struct vmm_lapic {
+	int present;
+	uint8_t id;
+	uint32_t tpr, ldr, dfr, svr, esr, esr_pending, icr_lo, icr_hi;
+	uint32_t lvt[VMM_LVTS];
+	uint32_t irr[8], isr[8], tmr[8];   /* 256 bits each, vector v in word v / 32 */
+	int nmi_pending;
+	uint32_t timer_initial, timer_divide;   /* divide: the register as written */
+	uint64_t timer_start_ns;       /* when the count began; 0: not counting */
+	uint64_t timer_next_ns;        /* the next interrupt; 0: none due */
+	int timerfd;                   /* wakes a halted vCPU at timer_next_ns */
+	vmm_clock_fn clock;
+};
+
+/* The I/O APIC (at VMM_IOAPIC_BASE): dev_ioapic.c. */
+#define VMM_IOAPIC_PINS 24
+
+struct vmm_ioapic {
+	int present;
+	uint64_t base;                 /* its window */
+	uint8_t id, index;             /* index: IOREGSEL */
+	uint64_t redir[VMM_IOAPIC_PINS];
+	uint32_t lines;                /* pins asserted */
+};
+
+/* What vmm_cpuid_filter makes of KVM's CPUID. */
+struct vmm_cpuid_policy {
+	uint8_t apic_id;
+	int lapic;                     /* a LAPIC is modelled */
+};
+
 struct vmm {
 	int kvm, vm, vcpu;
 	struct kvm_run *run;
@@ -94,6 +135,12 @@ struct vmm {
 	struct vmm_pit pit;
 	struct vmm_rtc rtc;
 	struct vmm_serial serial;
+	struct vmm_lapic lapic;
+	struct vmm_ioapic ioapic;
+	struct { int on; timer_t timer; uint64_t at; } kick;   /* kick.c */
+	struct vmm_virtio *virtio[VMM_VIRTIO_SLOTS];   /* virtio-mmio devices, owned */
+	unsigned nvirtio;
+	struct vmm_virtio *console;    /* the first virtio console: takes input when running */
 	vmm_output_fn output;
 	void *output_priv;
 	int input_fd;
@@ -115,16 +162,98 @@ void *vmm_gpa(struct vmm *vmm, uint64_t gpa, uint64_t len);
 /* Devices: each registers its ports. */
 int vmm_pic_init(struct vmm *vmm);                  /* both at the PC's ports */
 int vmm_pic_chip_init(struct vmm *vmm, unsigned index, uint16_t io_base, uint16_t elcr);
+/* Kept for devices: an edge on ISA line irq, to every interrupt controller (vmm_irq_raise). */
 void vmm_pic_raise(struct vmm *vmm, unsigned irq);
+/* The 8259s' own inputs: an edge, or a line's level (level-triggered per ELCR). */
+void vmm_pic_edge(struct vmm *vmm, unsigned irq);
+void vmm_pic_level(struct vmm *vmm, unsigned irq, int level);
 /* The vector to inject now, or -1; acknowledges it (IRR -> ISR). */
 int vmm_pic_ack(struct vmm *vmm);
 int vmm_pic_pending(struct vmm *vmm);
+
+/*
+ * irq.c: how an interrupt travels. Lines are ISA IRQs 0-15 (to the PIC and
+ * the IOAPIC; ISA IRQ 0 is IOAPIC pin 2, as the MP table says) and 16-23
+ * (IOAPIC only). raise is an edge, set a level (for level-triggered lines).
+ */
+void vmm_irq_raise(struct vmm *vmm, unsigned line);
+void vmm_irq_set(struct vmm *vmm, unsigned line, int level);
+/* Something the vCPU should take now (an NMI, an ExtINT, a LAPIC vector, the PIC's). */
+int vmm_irq_pending(struct vmm *vmm);
+/* Before each KVM_RUN: inject one, or ask KVM for the window to do so. */
+void vmm_irq_inject(struct vmm *vmm);
+/* The interrupt controllers' timers: raise what fell due, recall the vCPU at the next. */
+void vmm_irq_poll(struct vmm *vmm);
+
+/*
+ * dev_lapic.c: the xAPIC, started as PC firmware leaves it (enabled, LINT0
+ * ExtINT, LINT1 NMI). Messages come from the IOAPIC and from its own ICR.
+ */
+enum { VMM_APIC_FIXED = 0, VMM_APIC_LOWEST = 1, VMM_APIC_SMI = 2, VMM_APIC_NMI = 4,
+       VMM_APIC_INIT = 5, VMM_APIC_STARTUP = 6, VMM_APIC_EXTINT = 7 };
+int vmm_lapic_init(struct vmm *vmm, uint64_t base, uint8_t id);
+void vmm_lapic_fini(struct vmm *vmm);
+/* Whether an interrupt message for dest (physical or logical) reaches this LAPIC. */
+int vmm_lapic_match(const struct vmm *vmm, uint8_t dest, int logical);
+/* A message: vector and delivery mode (VMM_APIC_*), level: level-triggered (TMR). */
+void vmm_lapic_accept(struct vmm *vmm, uint8_t vector, unsigned mode, int level);
+/* The highest vector in IRR that PPR lets through, or -1. ack moves it to ISR. */
+int vmm_lapic_pending(struct vmm *vmm);
+void vmm_lapic_ack(struct vmm *vmm, uint8_t vector);
+/* LINT0 passes the PIC's output (unmasked ExtINT, software-enabled). */
+int vmm_lapic_extint(const struct vmm *vmm);
+void vmm_lapic_poll(struct vmm *vmm);
+/* The processor priority register: max(TPR, class of the highest in ISR). */
+uint32_t vmm_lapic_ppr(const struct vmm_lapic *l);
+
+/* dev_ioapic.c: 24 pins; the PIC's output is pin 0 (ExtINT). */
+int vmm_ioapic_init(struct vmm *vmm, uint64_t base, uint8_t id);
+void vmm_ioapic_set(struct vmm *vmm, unsigned pin, int level);
+void vmm_ioapic_pulse(struct vmm *vmm, unsigned pin);
+/* The LAPIC's EOI of a level-triggered vector: clears remote IRR, may deliver again. */
+void vmm_ioapic_eoi(struct vmm *vmm, uint8_t vector);
+/* Pin 0 passes the PIC's output to this CPU (unmasked ExtINT). */
+int vmm_ioapic_extint(const struct vmm *vmm);
+
+/*
+ * cpuid.c: KVM's supported CPUID (e, *n entries, room for cap) made to
+ * agree with the machine, in place; -ENOSPC without room for the topology
+ * leaves. setup does it on the vCPU with the APIC base MSR; why on error.
+ */
+int vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
+                     const struct vmm_cpuid_policy *p);
+int vmm_cpuid_setup(struct vmm *vmm, char *why, size_t size);
+
+/*
+ * kick.c: the run loop's recall. start (on the thread that runs the vCPU)
+ * aims a POSIX timer raising VMM_KICK_SIGNAL at that thread; at arms it for
+ * an absolute CLOCK_MONOTONIC time (0: off); its handler sets the run
+ * structure's immediate_exit, which the run loop clears.
+ */
+#define VMM_KICK_SIGNAL SIGRTMIN
+int vmm_kick_start(struct vmm *vmm);
+void vmm_kick_stop(struct vmm *vmm);
+void vmm_kick_at(struct vmm *vmm, uint64_t due_ns);
+
+/* mptable.c: an Intel MP table in the BIOS area (0xf0000) for the LAPIC and IOAPIC. */
+int vmm_mptable_write(struct vmm *vmm);
+
+/*
+ * acpi.c: hardware-reduced ACPI tables in the BIOS area (0xe0000-0xeffff)
+ * for a machine with a LAPIC and an IOAPIC: RSDP, XSDT, FADT, MADT and a
+ * DSDT naming the virtio devices (after vmm_virtio_machine_create) and the
+ * ISA devices. *rsdp: the RSDP's address, 0 for a machine without them.
+ * 0, or -ENOSPC when the area is not in guest memory.
+ */
+int vmm_acpi_write(struct vmm *vmm, uint64_t *rsdp);
 
 int vmm_pit_init(struct vmm *vmm);                  /* 0x40 and the speaker port 0x61 */
 int vmm_pit_init_at(struct vmm *vmm, uint16_t io_base);
 int vmm_speaker_init(struct vmm *vmm, uint16_t port);
 /* Timer expirations since last time: raise IRQ 0 for them. */
 void vmm_pit_poll(struct vmm *vmm);
+/* When channel 0's next interrupt is due (CLOCK_MONOTONIC ns), 0: none. */
+uint64_t vmm_pit_due_ns(struct vmm *vmm);
 void vmm_pit_fini(struct vmm *vmm);
 
 int vmm_rtc_init(struct vmm *vmm);
@@ -134,6 +263,8 @@ int vmm_serial_init_at(struct vmm *vmm, uint16_t io_base, uint8_t irq);
 void vmm_serial_flush(struct vmm *vmm);
 /* Take a waiting input byte (raising IRQ 4 if the guest asked for it). */
 void vmm_serial_poll_input(struct vmm *vmm);
+/* Whether the UART would take an input byte now (it holds none, and the virtio console does not read). */
+int vmm_serial_wants_input(struct vmm *vmm);
 int vmm_kbc_init(struct vmm *vmm);                  /* 0x60/0x64 and the fast reset at 0x92 */
 int vmm_kbc_init_at(struct vmm *vmm, uint16_t io_base);
 int vmm_fast_reset_init(struct vmm *vmm, uint16_t port);
@@ -162,6 +293,26 @@ int vmm_pvh_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *i
 int vmm_linux_probe(const uint8_t *image, size_t size);
 int vmm_linux_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,
                    size_t size);
+
+/*
+ * virtio-mmio devices (virtio.h holds their model): a window at base, an
+ * IRQ line, registered on the MMIO bus and freed by vmm_virtio_free_all().
+ * The block device opens disk->path as a raw image unless disk->ops is
+ * set; why says what went wrong.
+ */
+struct vmm_virtio;
+/* virtio_machine.c: the machine's virtio devices and cfg's disks (after the other devices). */
+int vmm_virtio_machine_create(struct vmm *vmm, const struct vmm_config *cfg, char *why,
+                              size_t why_size);
+int vmm_virtio_console_init(struct vmm *vmm, uint64_t base, uint8_t irq);
+int vmm_virtio_block_init(struct vmm *vmm, uint64_t base, uint8_t irq,
+                          const struct vmm_disk *disk, char *why, size_t why_size);
+/* Input waiting on input_fd goes to the virtio console while its driver receives. */
+int vmm_virtio_console_takes_input(struct vmm *vmm);
+void vmm_virtio_console_poll_input(struct vmm *vmm);
+/* Whether the console reads input and its driver has a receive buffer posted. */
+int vmm_virtio_console_wants_input(struct vmm *vmm);
+void vmm_virtio_free_all(struct vmm *vmm);
 
 void vmm_fail(struct vmm *vmm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

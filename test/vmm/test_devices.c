@@ -1,8 +1,9 @@
 /*
  * lib/vmm's device models without KVM: the PIC's initialization, masking,
  * priorities and EOI; the PIT's programming and counting; the RTC's BCD
- * time; the UART's registers; the reset line. Then a million random port
- * accesses of random sizes must leave the VMM standing. TAP output.
+ * time; the UART's registers and its receive interrupt; the reset line.
+ * Then a million random port accesses of random sizes must leave the VMM
+ * standing. TAP output.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,44 @@ static void test_rtc_serial_kbc(void)
 	free(vmm);
 }
 
+/* The UART's input by interrupt: IER, IIR and LSR as a 16550's, IRQ 4 through the PIC. */
+static void test_serial_input(void)
+{
+	struct vmm *vmm = new_vmm();
+	int fds[2];
+
+	if (pipe(fds))
+		abort();
+	vmm->input_fd = fds[0];
+	io(vmm, 1, 0x20, 1, 0x11);                  /* the master at vector 0x20, only IRQ 4 */
+	io(vmm, 1, 0x21, 1, 0x20);
+	io(vmm, 1, 0x21, 1, 0x04);
+	io(vmm, 1, 0x21, 1, 0x01);
+	io(vmm, 1, 0x21, 1, 0xef);
+	if (write(fds[1], "ab", 2) != 2)
+		abort();
+	ok(io(vmm, 0, 0x3fd, 1, 0) & 0x01, "UART: a byte waiting on the input shows in LSR");
+	ok(!vmm_pic_pending(vmm), "UART: no interrupt while IER leaves it off");
+	ok(io(vmm, 0, 0x3fa, 1, 0) == 0x01, "UART: IIR says nothing pending");
+	io(vmm, 1, 0x3f9, 1, 0x01);                 /* receive interrupt on */
+	ok(vmm_pic_pending(vmm) && vmm_pic_ack(vmm) == 0x24,
+	   "UART: switching the receive interrupt on with a byte held raises IRQ 4 at once");
+	ok(io(vmm, 0, 0x3fa, 1, 0) == 0x04, "UART: IIR says received data");
+	ok(io(vmm, 0, 0x3f8, 1, 0) == 'a', "UART: RBR holds the first byte");
+	io(vmm, 1, 0x20, 1, 0x20);                  /* EOI */
+	vmm_serial_poll_input(vmm);                 /* what the run loop does when the guest halts */
+	ok(vmm_pic_pending(vmm) && vmm_pic_ack(vmm) == 0x24, "UART: the next byte raises IRQ 4 again");
+	ok(io(vmm, 0, 0x3f8, 1, 0) == 'b', "UART: RBR holds the second byte");
+	ok(!(io(vmm, 0, 0x3fd, 1, 0) & 0x01) && io(vmm, 0, 0x3fa, 1, 0) == 0x01,
+	   "UART: with the input drained LSR and IIR show nothing waiting");
+	io(vmm, 1, 0x20, 1, 0x20);
+	close(fds[1]);
+	vmm_serial_poll_input(vmm);
+	ok(vmm->input_fd == -1 && !vmm_pic_pending(vmm), "UART: the end of the input raises nothing");
+	close(fds[0]);
+	free(vmm);
+}
+
 /* Random accesses of every size to every port: nothing may break. */
 static void test_fuzz(void)
 {
@@ -218,6 +257,7 @@ int main(void)
 	test_pic();
 	test_pit();
 	test_rtc_serial_kbc();
+	test_serial_input();
 	test_fuzz();
 	printf("1..%d\n", tests);
 	return failed ? 1 : 0;

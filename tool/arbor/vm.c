@@ -1,6 +1,7 @@
 /*
  * arbor vm: boot a guest in the user-level VMM (lib/vmm), stand-alone:
- * the guest's serial port on stdout (and stdin), exit status 0 when the
+ * the guest's serial port and virtio console on stdout (and stdin), its
+ * disks raw image files (--disk), exit status 0 when the
  * guest resets or powers off, 1 with the reason when it cannot be loaded
  * or the VMM fails.
  */
@@ -20,6 +21,7 @@
 #include "arbor.h"
 
 #define MODULES_MAX 32
+#define DISKS_MAX   (VMM_VIRTIO_SLOTS - 1)     /* the virtio console takes a slot */
 
 /* The terminal as it was, restored whenever arbor vm ends. */
 static struct termios saved_tty;
@@ -67,14 +69,19 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: arbor vm --kernel FILE [--initrd FILE[ ARGS][,FILE[ ARGS]]...] [--append TEXT]\n"
-	        "                [--mem SIZE] [--config MACHINE.xml]\n"
+	        "                [--mem SIZE] [--config MACHINE.xml] [--disk IMG[,ro]]...\n"
 	        "\n"
 	        "Boot FILE (a Linux bzImage, a Multiboot or a PVH kernel, told apart by their\n"
 	        "headers) in Arbor's user-level VMM on KVM, the guest's serial port on stdin and\n"
 	        "stdout. For Multiboot and PVH, --initrd lists the boot modules, each with its own\n"
 	        "string, as QEMU's -initrd does; for Linux it is the initrd. --config reads\n"
 	        "Vancouver's <machine>: <mem start end> ranges and the device models in order\n"
-	        "(nullio pic pit scp kbc rtc serial vcpu); it replaces --mem.\n"
+	        "(nullio pic pit scp kbc rtc serial ioapic lapic vcpu virtio_console virtio_block);\n"
+	        "it replaces --mem. Each --disk is a virtio block device backed by the raw image IMG (,ro: the\n"
+	        "guest cannot write it). A virtio console shares stdin and stdout with the serial\n"
+	        "port. arbor vm appends virtio_mmio.device= for each to a Linux command line (for\n"
+	        "kernels with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES) and, on a machine with an IOAPIC\n"
+	        "as the default one, names them in ACPI tables (LNRO0005: Debian's kernels).\n"
 	        "Exit status: 0 when the guest resets or powers off, 1 when it cannot be loaded or\n"
 	        "the VMM fails, 2 for usage errors, 3 for an invalid machine description.\n");
 }
@@ -112,6 +119,20 @@ static void unmap_image(struct vmm_image *image)
 	if (image->data)
 		munmap((void *)image->data, image->size);
 	image->data = NULL;
+}
+
+/* "IMG" or "IMG,ro": a raw image for a virtio block device (optarg is ours to cut). */
+static int add_disk(char *arg, struct vmm_disk *disks, unsigned *n)
+{
+	char *comma = strrchr(arg, ',');
+	int read_only = comma && !strcmp(comma, ",ro");
+
+	if (*n == DISKS_MAX)
+		return -1;
+	if (read_only)
+		*comma = '\0';
+	disks[(*n)++] = (struct vmm_disk){ .path = arg, .read_only = read_only };
+	return 0;
 }
 
 /* "path args,path args": each entry's first word is the file, the whole entry its string. */
@@ -152,7 +173,8 @@ int vm_main(int argc, char **argv)
 	struct vmm *vmm;
 	struct vmm_machine machine;
 	const char *config = NULL;
-	unsigned nmods = 0;
+	struct vmm_disk disks[DISKS_MAX];
+	unsigned nmods = 0, ndisks = 0;
 	int opt, status;
 
 	optind = 1;
@@ -179,8 +201,11 @@ int vm_main(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			fprintf(stderr, "arbor vm: --disk is not implemented yet\n");
-			return ARBOR_EXIT_USAGE;
+			if (add_disk(optarg, disks, &ndisks)) {
+				fprintf(stderr, "arbor vm: at most %d disks\n", DISKS_MAX);
+				return ARBOR_EXIT_USAGE;
+			}
+			break;
 		case 'C':
 			config = optarg;
 			break;
@@ -220,6 +245,8 @@ int vm_main(int argc, char **argv)
 			return ARBOR_EXIT_FAILURE;
 	cfg.modules = mods;
 	cfg.nmodules = nmods;
+	cfg.disks = disks;
+	cfg.ndisks = ndisks;
 	cfg.input_fd = 0;                  /* the guest's serial input is our stdin */
 	raw_terminal();
 	if (vmm_new(&cfg, &vmm, why, sizeof(why))) {

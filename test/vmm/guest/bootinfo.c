@@ -20,8 +20,11 @@ void bootinfo_mmap_done(const struct bootinfo_mmap *m)
 		report_fail("memory map has no usable RAM");
 }
 
+const char *mbtest_cmdline;
+
 void bootinfo_cmdline(const char *cmdline)
 {
+	mbtest_cmdline = cmdline;
 	report("cmdline '%s'", cmdline);
 }
 

@@ -61,6 +61,10 @@ void idt_trap(struct trap_frame *f)
 	}
 	if (f->vector == MBTEST_VECTOR_LAPIC_SPURIOUS)
 		return;		/* the LAPIC wants no EOI for it */
+	if (f->vector >= MBTEST_VECTOR_APIC_BASE) {
+		lapic_irq(f->vector);
+		return;
+	}
 	if (irq >= 16) {
 		report_fail("unexpected vector 0x%x", f->vector);
 		return;
@@ -72,8 +76,13 @@ void idt_trap(struct trap_frame *f)
 		if (irq == 15)
 			outb(PIC_MASTER_CMD, PIC_EOI);
 		return;
+	} else if (irq == 4) {
+		echo_irq();
+	} else if (virtio_irq(irq)) {
+		if (irq >= 8)
+			outb(PIC_SLAVE_CMD, PIC_EOI);
 	} else {
-		/* Everything but IRQ0 is masked, so this is the interrupt controller's bug. */
+		/* Everything but IRQ0, the UART's in echo mode and the virtio devices' lines is masked. */
 		report_fail("unexpected irq %u", irq);
 		if (irq >= 8)
 			outb(PIC_SLAVE_CMD, PIC_EOI);

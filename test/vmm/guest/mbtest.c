@@ -1,4 +1,4 @@
-/* The test guest's main: check the boot protocol, then the PIC/PIT and the RTC, then reset. */
+/* The test guest's main: check the boot protocol, the PIC/PIT, the RTC and virtio, echo if asked, reset. */
 #include "mbtest.h"
 
 void mbtest_main(uint32_t proto, uint32_t magic, uint32_t info)
@@ -26,7 +26,12 @@ void mbtest_main(uint32_t proto, uint32_t magic, uint32_t info)
 		pvh_report(info);
 
 	pit_check();
+	lapic_check();
+	ioapic_check();
 	rtc_check();
+	virtio_check();
 	report("done");
+	if (echo_wanted(mbtest_cmdline))
+		echo_run();
 	reset_machine();
 }

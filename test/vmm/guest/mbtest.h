@@ -12,10 +12,18 @@
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
 #define PVH_START_INFO_MAGIC 0x336ec578u
 
-/* IDT layout: exceptions 0..31, the remapped PICs at 0x20..0x2F, the LAPIC's spurious vector last. */
+/*
+ * IDT layout: exceptions 0..31, the remapped PICs at 0x20..0x2F, the LAPIC's spurious vector
+ * 0x3F, then the APIC checks' vectors in classes 4 and 5 (their priorities matter).
+ */
 #define MBTEST_VECTOR_PIC_BASE 0x20
 #define MBTEST_VECTOR_LAPIC_SPURIOUS 0x3F
-#define MBTEST_VECTORS 0x40
+#define MBTEST_VECTOR_APIC_BASE 0x40
+#define MBTEST_VECTOR_LAPIC_TIMER 0x40
+#define MBTEST_VECTOR_IPI_LOW 0x45
+#define MBTEST_VECTOR_IOAPIC 0x48
+#define MBTEST_VECTOR_IPI_HIGH 0x55
+#define MBTEST_VECTORS 0x60		/* traps.S's NR_TRAP_ENTRIES */
 
 /* Linker-script symbols bounding the loaded image, for overlap checks. */
 extern char __kernel_start[], __kernel_end[];
@@ -39,6 +47,8 @@ struct bootinfo_mmap {
 void bootinfo_mmap_entry(struct bootinfo_mmap *m, uint64_t addr, uint64_t len, uint32_t type);
 void bootinfo_mmap_done(const struct bootinfo_mmap *m);
 void bootinfo_cmdline(const char *cmdline);
+/* The command line the loader gave (set by bootinfo_cmdline()), or NULL. */
+extern const char *mbtest_cmdline;
 void bootinfo_module(uint32_t index, uint64_t start, uint64_t end, const char *cmdline,
 		     int want_page_aligned);
 
@@ -50,9 +60,32 @@ int module_check(const uint8_t *data, uint32_t size, const char **why);
 
 void idt_init(void);
 void lapic_virtual_wire(void);
+/* LAPIC and IOAPIC checks (lapic.c, ioapic.c); each says "none" when CPUID shows no APIC. */
+void lapic_check(void);
+void ioapic_check(void);
+/* An APIC vector (MBTEST_VECTOR_APIC_BASE and up) arrived; the handler EOIs as it needs. */
+void lapic_irq(uint32_t vector);
+void ioapic_irq(void);
+/* The LAPIC's register window (0: none or globally disabled), a register, EOI. */
+uint32_t lapic_base(void);
+uint32_t lapic_read(uint32_t reg);
+void lapic_write(uint32_t reg, uint32_t value);
+/*
+ * Spins (interrupts as the caller left them) until *count reaches want or ms milliseconds
+ * have passed by the PIT, which pit_check left counting at 1 kHz. Returns *count >= want.
+ */
+int pit_wait(volatile uint32_t *count, uint32_t want, uint32_t ms);
 void pit_check(void);
 void pit_irq(void);
 void rtc_check(void);
+void virtio_check(void);
+/* An IRQ other than the PIT's: 1 when a virtio device raised it (then acknowledged). */
+int virtio_irq(uint32_t irq);
+
+/* Echo mode (echo.c): wanted when the command line has the word "echo". */
+int echo_wanted(const char *cmdline);
+void echo_run(void);
+void echo_irq(void);	/* IRQ 4, the UART's */
 
 void reset_machine(void) __attribute__((noreturn));
 

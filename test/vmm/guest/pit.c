@@ -118,3 +118,19 @@ void pit_check(void)
 	else
 		report_fail("pit: %u ticks after %u wakeups", n, PIT_WAKEUPS_MAX);
 }
+
+int pit_wait(volatile uint32_t *count, uint32_t want, uint32_t ms)
+{
+	uint32_t prev = pit_read(), wraps = 0, still = 0;
+
+	/* Mode 2 counts down and reloads: the counter going up means a millisecond passed. */
+	while (*count < want && wraps < ms && still < PIT_STUCK_READS) {
+		uint32_t now = pit_read();
+
+		if (now > prev)
+			wraps++;
+		still = now == prev ? still + 1 : 0;
+		prev = now;
+	}
+	return *count >= want;
+}

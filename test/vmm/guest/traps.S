@@ -4,7 +4,7 @@
 
 /* Stubs sit 16 bytes apart so idt.c can compute their addresses instead of needing a table. */
 #define TRAP_ENTRY_SIZE 16
-#define NR_TRAP_ENTRIES 64	/* MBTEST_VECTORS */
+#define NR_TRAP_ENTRIES 96	/* MBTEST_VECTORS */
 
 	.text
 	.code32

@@ -27,6 +27,7 @@
 
 /* Offsets into struct boot_params (Documentation/arch/x86/zero-page.rst) and its header. */
 #define BP_SIZE 4096
+#define BP_ACPI_RSDP_ADDR 0x070		/* protocol 2.14 */
 #define BP_EXT_RAMDISK_IMAGE 0x0C0
 #define BP_EXT_RAMDISK_SIZE 0x0C4
 #define BP_EXT_CMD_LINE_PTR 0x0C8
@@ -114,6 +115,8 @@ void bootparams_e820(const uint8_t *bp);
 void bootparams_cmdline(const uint8_t *bp);
 void bootparams_initrd(const uint8_t *bp);
 void bootparams_loader(const uint8_t *bp);
+/* The ACPI tables at acpi_rsdp_addr or in the BIOS area (acpi.c); after bootparams_e820. */
+void acpi_check(const uint8_t *bp);
 
 /* 1: the known test initrd, intact; 0: not ours; -1: ours but damaged (*why says how). */
 int initrd_check(const uint8_t *data, uint64_t size, const char **why);

@@ -16,6 +16,7 @@ void lxtest_main(uint64_t boot_params, uint64_t selectors, uint64_t rflags)
 	bootparams_cmdline(bp);
 	bootparams_initrd(bp);
 	bootparams_loader(bp);
+	acpi_check(bp);
 	report("done");
 	reset_machine();
 }
