@@ -135,6 +135,19 @@ static int virtio_element(const struct vmm_machine *m, const struct xml_node *n,
 	return 0;
 }
 
+/* Add type to the ", "-separated list of elements left out, once. */
+static void note_not_modelled(struct vmm_machine *m, const char *type)
+{
+	size_t len = strlen(m->not_modelled), n = strlen(type);
+
+	for (const char *p = m->not_modelled; (p = strstr(p, type)); p += n)
+		if ((p == m->not_modelled || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return;                        /* listed already (vbios is not vbios_disk) */
+	if (len + n + 3 < sizeof(m->not_modelled))
+		snprintf(m->not_modelled + len, sizeof(m->not_modelled) - len, "%s%s",
+		         len ? ", " : "", type);
+}
+
 int vmm_machine_parse(const char *text, size_t len, const char *file, struct vmm_machine *m,
                       char *why, size_t size)
 {
@@ -236,11 +249,7 @@ int vmm_machine_parse(const char *text, size_t len, const char *file, struct vmm
 				break;
 			}
 			modelled = 0;
-			if (!strstr(m->not_modelled, type) &&
-			    strlen(m->not_modelled) + strlen(type) + 3 < sizeof(m->not_modelled))
-				snprintf(m->not_modelled + strlen(m->not_modelled),
-				         sizeof(m->not_modelled) - strlen(m->not_modelled), "%s%s",
-				         m->not_modelled[0] ? ", " : "", type);
+			note_not_modelled(m, type);
 		}
 		if (rc || !modelled)
 			continue;
