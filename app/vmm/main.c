@@ -11,7 +11,8 @@
  *   initrd).
  * - Guest serial output: the LOG session, line by line.
  *
- * The guest runs on a thread of its own (the vCPU), so the entrypoint
+ * The guest runs on a thread of its own (its first vCPU; lib/vmm starts
+ * one more thread for each further <vcpu/>), so the entrypoint
  * stays free for the parent's signals. The component exits with 0 when the
  * guest resets or powers off, with 1 when it cannot boot or the VMM fails.
  */
@@ -31,6 +32,9 @@
 
 static void serial_output(void *priv, const char *data, size_t len);
 
+/* Each module's string: its name and its cmdline. */
+static char module_strings[VMM_BOOT_ROMS_MAX][VMM_NAME_MAX + VMM_CMDLINE_MAX + 1];
+
 static struct {
 	struct arbor_env *env;
 	struct vmm_setup setup;
@@ -39,7 +43,6 @@ static struct {
 	void *ram;                          /* guest RAM, a dataspace of our PD */
 	size_t ram_size;
 	struct arbor_rom rom[VMM_BOOT_ROMS_MAX];
-	char strings[VMM_BOOT_ROMS_MAX][VMM_NAME_MAX + VMM_CMDLINE_MAX + 1];
 	struct vmm_module modules[VMM_BOOT_ROMS_MAX];
 	struct vmm_config cfg;
 	char line[512];                     /* guest serial output not yet logged */
@@ -124,16 +127,16 @@ static int open_roms(struct vmm_config *cfg)
 			cfg->cmdline = s->rom[0].cmdline[0] ? s->rom[0].cmdline : NULL;
 			continue;
 		}
-		snprintf(vmm.strings[i], sizeof(vmm.strings[i]), "%s%s%s", s->rom[i].name,
+		snprintf(module_strings[i], sizeof(module_strings[i]), "%s%s%s", s->rom[i].name,
 		         s->rom[i].cmdline[0] ? " " : "", s->rom[i].cmdline);
-		vmm.modules[i - 1] = (struct vmm_module){ image, vmm.strings[i] };
+		vmm.modules[i - 1] = (struct vmm_module){ image, module_strings[i] };
 	}
 	cfg->modules = vmm.modules;
 	cfg->nmodules = s->nrom - 1;
 	return 0;
 }
 
-/* The vCPU thread: KVM prefers a vCPU run by the thread that created it. */
+/* The first vCPU's thread: KVM prefers a vCPU run by the thread that created it. */
 static void *run_guest(void *arg)
 {
 	struct vmm *guest;

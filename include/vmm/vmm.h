@@ -4,7 +4,8 @@
  * this library, which emulates the PC's devices in user space: interrupt
  * controllers (8259 pair, local APIC, I/O APIC: doc/vmm-interrupts.md),
  * timers, RTC, serial port, keyboard controller, and virtio-mmio console and
- * block devices (doc/vmm-virtio.md). One VM per process, one vCPU for now.
+ * block devices (doc/vmm-virtio.md). One VM per process, with up to
+ * VMM_VCPUS_MAX vCPUs, each run by a thread of its own.
  *
  * Errors follow Arbor's convention (0 or a negative errno); a VMM_E_* text
  * is left in vmm->error for the user.
@@ -40,22 +41,24 @@ struct vmm_module {
  */
 enum vmm_device_kind {
 	VMM_DEV_NULLIO, VMM_DEV_PIC, VMM_DEV_PIT, VMM_DEV_SCP, VMM_DEV_KBC, VMM_DEV_RTC,
-	VMM_DEV_SERIAL, VMM_DEV_VCPU,
+	VMM_DEV_SERIAL,
+	VMM_DEV_VCPU,                 /* a vCPU: one per <vcpu/>, VMM_VCPUS_MAX at most */
 	VMM_DEV_VIRTIO_CONSOLE,       /* virtio-mmio devices (doc/vmm-virtio.md) */
 	VMM_DEV_VIRTIO_BLOCK,         /* the next disk of vmm_config, in order; none left: left out */
-	VMM_DEV_LAPIC,                /* the vCPU's local APIC at 0xfee00000 (doc/vmm-interrupts.md) */
+	VMM_DEV_LAPIC,                /* each vCPU's local APIC at 0xfee00000 (doc/vmm-interrupts.md) */
 	VMM_DEV_IOAPIC,               /* an I/O APIC; needs a LAPIC; brings ACPI tables (acpi.c) */
 };
 
 #define VMM_MACHINE_MEM_MAX     8
 #define VMM_MACHINE_DEVICES_MAX 32
+#define VMM_VCPUS_MAX           16
 
 struct vmm_device {
 	enum vmm_device_kind kind;
 	uint16_t io_base, io_base2;   /* pic: elcr; scp: port b (speaker); others: 0 */
 	uint8_t irq;
 	uint64_t mem_base;            /* virtio: the 4 KiB MMIO window; ioapic, lapic: its registers */
-	uint8_t apic_id;              /* lapic, ioapic: the APIC ID */
+	uint8_t apic_id;              /* lapic: the BSP's APIC ID (vCPU n has apic_id + n); ioapic: its ID */
 };
 
 /*
@@ -71,9 +74,10 @@ struct vmm_device {
 #define VMM_VIRTIO_SLOTS  8
 
 /*
- * The APICs' register windows. The LAPIC's stays where KVM's APIC base MSR
- * starts (relocation is not supported); the IOAPIC's may move (<ioapic
- * address>); the default IOAPIC ID is 1, after the one LAPIC's 0.
+ * The APICs' register windows. The LAPICs' stays where KVM's APIC base MSR
+ * starts (relocation is not supported; each vCPU sees its own LAPIC there);
+ * the IOAPIC's may move (<ioapic address>); the default IOAPIC ID is 1,
+ * after the BSP's LAPIC's 0 (xAPIC IOAPIC IDs are a name space of their own).
  */
 #define VMM_LAPIC_BASE    0xfee00000u
 #define VMM_IOAPIC_BASE   0xfec00000u
@@ -89,8 +93,8 @@ struct vmm_machine {
 
 /*
  * A PC with mem bytes of RAM: conventional memory and the rest above 1 MiB,
- * and its devices (PIC pair, PIT, IOAPIC, LAPIC, RTC, COM1, ...), a virtio
- * console among them.
+ * and its devices (PIC pair, PIT, IOAPIC, LAPIC, RTC, COM1, one vCPU, ...),
+ * a virtio console among them.
  */
 void vmm_machine_default(struct vmm_machine *m, uint64_t mem);
 
@@ -143,6 +147,12 @@ struct vmm_config {
 	int input_fd;              /* guest input (serial port or virtio console), -1: none */
 	const struct vmm_disk *disks;   /* virtio block devices, in order */
 	unsigned ndisks;
+	/*
+	 * vCPUs, 1..VMM_VCPUS_MAX; 0: one per <vcpu/> of the machine (one when
+	 * it has none). More than one needs a <lapic>; vCPU 0 is the BSP, the
+	 * others are APs waiting for INIT and STARTUP IPIs (doc/vmm-interrupts.md).
+	 */
+	unsigned cpus;
 };
 
 /* How a run ended. */
@@ -156,16 +166,20 @@ enum vmm_end {
 int vmm_kernel_is_linux(const struct vmm_image *image);
 
 /*
- * Create the VM, its devices (opening the disk images) and load the kernel.
- * Returns 0, or an error with the reason in why (e.g. "cannot open the disk
- * image PATH: No such file or directory").
+ * Create the VM, its vCPUs, its devices (opening the disk images) and load
+ * the kernel. Returns 0, or an error with the reason in why (e.g. "cannot
+ * open the disk image PATH: No such file or directory", "at most 16
+ * vCPUs", "more than one vCPU needs a <lapic>").
  */
 int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t why_size);
 
 /*
- * Run until the guest resets, powers off or fails. The calling thread runs
- * the vCPU; a timer recalls it from KVM_RUN with SIGRTMIN, whose handler
- * vmm_run installs (doc/vmm-interrupts.md): leave that signal to it.
+ * Run until the guest resets, powers off (every vCPU halted with interrupts
+ * off, or waiting for STARTUP) or fails. The calling thread runs the BSP;
+ * each AP gets a thread of its own (all signals but SIGRTMIN blocked), and
+ * vmm_run returns once every one of them has stopped. Timers and IPIs
+ * recall a vCPU from KVM_RUN with SIGRTMIN, whose handler vmm_run installs
+ * (doc/vmm-interrupts.md): leave that signal to it.
  */
 enum vmm_end vmm_run(struct vmm *vmm);
 

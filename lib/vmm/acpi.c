@@ -137,7 +137,8 @@ static void fadt(const struct vmm *vmm, uint8_t *t, uint64_t dsdt)
 }
 
 /*
- * The LAPIC, the IOAPIC (GSI base 0) and what the MP table says too: ISA
+ * The vCPUs' LAPICs (processor UID = vCPU index), the IOAPIC (GSI base 0)
+ * and what the MP table says too: ISA
  * IRQ 0 on pin 2 (the other lines one to one, ISA's edge and active high),
  * LINT1 the NMI.
  */
@@ -149,12 +150,14 @@ static uint32_t madt(const struct vmm *vmm, uint8_t *t)
 	put32(t + 36, VMM_LAPIC_BASE);
 	put32(t + 40, device(vmm, VMM_DEV_PIC) ? MADT_PCAT_COMPAT : 0);
 
-	p[0] = MADT_LAPIC;
-	p[1] = 8;
-	p[2] = 0;                                          /* ACPI processor UID */
-	p[3] = vmm->lapic.id;
-	put32(p + 4, MADT_LAPIC_ENABLED);
-	p += 8;
+	for (unsigned i = 0; i < vmm->nvcpus; i++) {
+		p[0] = MADT_LAPIC;
+		p[1] = 8;
+		p[2] = (uint8_t)i;                             /* ACPI processor UID */
+		p[3] = vmm->vcpus[i].lapic.id;
+		put32(p + 4, MADT_LAPIC_ENABLED);
+		p += 8;
+	}
 
 	p[0] = MADT_IOAPIC;
 	p[1] = 12;
@@ -270,7 +273,7 @@ int vmm_acpi_write(struct vmm *vmm, uint64_t *rsdp_addr)
 	int err;
 
 	*rsdp_addr = 0;
-	if (!vmm->lapic.present || !vmm->ioapic.present)
+	if (!vmm->vcpus[0].lapic.present || !vmm->ioapic.present)
 		return 0;
 	if (!area)
 		return -ENOSPC;

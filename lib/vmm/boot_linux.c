@@ -115,7 +115,7 @@ static int enter_long_mode(struct vmm *vmm, uint64_t entry)
 	if (!gdt_mem || build_page_tables(vmm))
 		return -ENOMEM;
 	memcpy(gdt_mem, gdt, sizeof(gdt));
-	if (ioctl(vmm->vcpu, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(vmm->vcpus[0].fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
 	sregs.gdt.base = GDT_ADDR;
 	sregs.gdt.limit = sizeof(gdt) - 1;
@@ -125,13 +125,13 @@ static int enter_long_mode(struct vmm *vmm, uint64_t entry)
 	sregs.cr4 |= 1u << 5;                                    /* PAE */
 	sregs.cr0 |= (1u << 0) | (1u << 31);                     /* PE, PG */
 	sregs.efer |= (1u << 8) | (1u << 10);                    /* LME, LMA */
-	if (ioctl(vmm->vcpu, KVM_SET_SREGS, &sregs) < 0)
+	if (ioctl(vmm->vcpus[0].fd, KVM_SET_SREGS, &sregs) < 0)
 		return -errno;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = entry;
 	regs.rsi = ZERO_PAGE_ADDR;
 	regs.rflags = 0x2;                                       /* interrupts off */
-	return ioctl(vmm->vcpu, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
+	return ioctl(vmm->vcpus[0].fd, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
 }
 
 /* The initrd at the top of what the kernel can reach, page aligned. */

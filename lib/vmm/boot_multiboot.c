@@ -91,8 +91,9 @@ static int load_elf(struct vmm *vmm, const uint8_t *image, size_t size, uint32_t
 	}
 	*end = 0;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf32_Phdr *ph = (const void *)(image + eh->e_phoff + i * sizeof(*ph));
+		Elf32_Phdr phdr, *ph = &phdr;     /* a copy: e_phoff need not be aligned */
 		uint8_t *dst;
+		memcpy(ph, image + eh->e_phoff + i * sizeof(*ph), sizeof(*ph));
 		if (ph->p_type != PT_LOAD)
 			continue;
 		if (ph->p_filesz > ph->p_memsz || ph->p_offset > size || ph->p_filesz > size - ph->p_offset) {
@@ -200,19 +201,19 @@ int vmm_enter_protected_mode(struct vmm *vmm, uint32_t entry, uint32_t eax, uint
 
 	data.selector = 0x10;
 	data.type = 0x3;
-	if (ioctl(vmm->vcpu, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(vmm->vcpus[0].fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
 	sregs.cs = code;
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
 	sregs.cr0 = (sregs.cr0 | 1) & ~(1ull << 31);     /* PE on, PG off */
-	if (ioctl(vmm->vcpu, KVM_SET_SREGS, &sregs) < 0)
+	if (ioctl(vmm->vcpus[0].fd, KVM_SET_SREGS, &sregs) < 0)
 		return -errno;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = entry;
 	regs.rax = eax;
 	regs.rbx = ebx;
 	regs.rflags = 0x2;                               /* interrupts off */
-	return ioctl(vmm->vcpu, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
+	return ioctl(vmm->vcpus[0].fd, KVM_SET_REGS, &regs) < 0 ? -errno : 0;
 }
 
 int vmm_multiboot_load(struct vmm *vmm, const struct vmm_config *cfg, const uint8_t *image,

@@ -44,13 +44,15 @@ uint32_t vmm_pvh_entry(const uint8_t *image, size_t size)
 	    eh->e_phoff > size || (uint64_t)eh->e_phnum * sizeof(Elf32_Phdr) > size - eh->e_phoff)
 		return 0;
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		const Elf32_Phdr *ph = (const void *)(image + eh->e_phoff + i * sizeof(*ph));
+		Elf32_Phdr phdr, *ph = &phdr;     /* copies: offsets in a file need not be aligned */
+		memcpy(ph, image + eh->e_phoff + i * sizeof(*ph), sizeof(*ph));
 		if (ph->p_type != PT_NOTE || ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
 			continue;
 		for (size_t off = 0; off + sizeof(Elf32_Nhdr) <= ph->p_filesz; ) {
-			const Elf32_Nhdr *nh = (const void *)(image + ph->p_offset + off);
+			const uint8_t *p = image + ph->p_offset + off + sizeof(Elf32_Nhdr);
+			Elf32_Nhdr nhdr, *nh = &nhdr;
+			memcpy(nh, image + ph->p_offset + off, sizeof(*nh));
 			size_t name = (nh->n_namesz + 3) & ~3u, desc = (nh->n_descsz + 3) & ~3u;
-			const uint8_t *p = (const uint8_t *)(nh + 1);
 			if (name > ph->p_filesz || desc > ph->p_filesz ||
 			    off + sizeof(*nh) + name + desc > ph->p_filesz)
 				break;

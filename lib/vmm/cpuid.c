@@ -1,11 +1,13 @@
 /*
  * The guest's CPUID: what KVM can offer (KVM_GET_SUPPORTED_CPUID on the
  * /dev/kvm fd the VMM holds), made to agree with the machine this VMM
- * models: one vCPU with its APIC ID, an xAPIC only when a <lapic> is
- * modelled (no x2APIC, no TSC-deadline timer), the hypervisor bit, and none
- * of KVM's paravirtual features that need KVM's in-kernel LAPIC. Set with
- * KVM_SET_CPUID2 before the first KVM_RUN, together with the APIC base MSR,
- * from whose enable bit KVM derives CPUID.1:EDX.APIC on its own.
+ * models: N vCPUs as N cores of one package, one thread each, every one
+ * with its APIC ID, an xAPIC only when a <lapic> is modelled (no x2APIC,
+ * no TSC-deadline timer), the hypervisor bit, and none of KVM's
+ * paravirtual features that need KVM's in-kernel LAPIC. Set on each vCPU
+ * with KVM_SET_CPUID2 before the first KVM_RUN, together with the APIC
+ * base MSR (BSP flag on vCPU 0), from whose enable bit KVM derives
+ * CPUID.1:EDX.APIC on its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -82,21 +84,34 @@ static void remove_leaf(struct kvm_cpuid_entry2 *e, unsigned *n, uint32_t functi
 	*n = kept;
 }
 
-/*
- * One thread in one core: subleaf 0 the SMT level, 1 the core level, both
- * with one logical processor and a shift of 0, and 2 the invalid level that
- * ends the list; EDX the x2APIC ID (the xAPIC ID here) in each.
- */
-static void topology(struct kvm_cpuid_entry2 *e, unsigned *n, uint32_t function, uint8_t apic_id)
+/* Bits of the APIC ID that number the cores of a package of cpus (0 for one). */
+static uint32_t core_bits(unsigned cpus)
 {
-	static const uint32_t level[3][2] = {   /* EBX, ECX[15:8] */
-		{ 1, TOPO_SMT }, { 1, TOPO_CORE }, { 0, 0 },
+	uint32_t shift = 0;
+
+	while ((1u << shift) < cpus)
+		shift++;
+	return shift;
+}
+
+/*
+ * One thread per core, cpus cores: subleaf 0 the SMT level (one logical
+ * processor, shift 0), 1 the core level (cpus of them, shift core_bits),
+ * and 2 the invalid level that ends the list; EDX the x2APIC ID (the xAPIC
+ * ID here) in each.
+ */
+static void topology(struct kvm_cpuid_entry2 *e, unsigned *n, uint32_t function,
+                     const struct vmm_cpuid_policy *p, unsigned cpus)
+{
+	const uint32_t level[3][3] = {   /* EAX, EBX, ECX[15:8] */
+		{ 0, 1, TOPO_SMT }, { core_bits(cpus), cpus, TOPO_CORE }, { 0, 0, 0 },
 	};
 
 	for (uint32_t i = 0; i < 3; i++) {
 		e[*n] = (struct kvm_cpuid_entry2){
 			.function = function, .index = i, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
-			.eax = 0, .ebx = level[i][0], .ecx = level[i][1] << 8 | i, .edx = apic_id,
+			.eax = level[i][0], .ebx = level[i][1], .ecx = level[i][2] << 8 | i,
+			.edx = p->apic_id,
 		};
 		(*n)++;
 	}
@@ -108,6 +123,10 @@ int vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
 	uint32_t basic = max_leaf(e, *n, 0);
 	int topo_b = basic >= 0xb && has_leaf(e, *n, 0xb);
 	int topo_1f = basic >= 0x1f && has_leaf(e, *n, 0x1f);
+	unsigned cpus = p->cpus ? p->cpus : 1;
+	uint32_t shift = core_bits(cpus), core = p->apic_id & ((1u << shift) - 1);
+	/* addressable IDs in the package: a power of two */
+	uint32_t ids = cpus > 1 ? 1u << shift : 1;
 
 	/* room first: each topology leaf becomes three subleaves */
 	if (*n > cap || (unsigned)(topo_b + topo_1f) * 3 > cap - *n)
@@ -116,8 +135,8 @@ int vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
 		struct kvm_cpuid_entry2 *x = &e[i];
 		switch (x->function) {
 		case 1:
-			/* EBX: CLFLUSH size kept, one logical processor, the initial APIC ID */
-			x->ebx = (x->ebx & 0xffff) | 1u << 16 | (uint32_t)p->apic_id << 24;
+			/* EBX: CLFLUSH size kept, the package's logical processors, the initial APIC ID */
+			x->ebx = (x->ebx & 0xffff) | ids << 16 | (uint32_t)p->apic_id << 24;
 			/*
 			 * CMPXCHG16B: KVM's instruction emulator refuses it (16-byte
 			 * cmpxchg is X86EMUL_UNHANDLEABLE), and on kvm_pvm it emulates
@@ -128,9 +147,12 @@ int vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
 			x->edx &= ~(CPUID_1_EDX_APIC | CPUID_1_EDX_HTT);
 			if (p->lapic)
 				x->edx |= CPUID_1_EDX_APIC;
+			if (cpus > 1)
+				x->edx |= CPUID_1_EDX_HTT;   /* EBX[23:16] counts the package's processors */
 			break;
 		case 4:
 			x->eax &= ~(CACHE_SHARING_MASK | CACHE_CORES_MASK);
+			x->eax |= (ids - 1) << 26;
 			break;
 		case 6:
 			if (!p->lapic)
@@ -141,61 +163,57 @@ int vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
 			break;
 		case 0x80000001:
 			x->ecx &= ~(CPUID_80000001_ECX_CMP_LEGACY | CPUID_80000001_ECX_EXTAPIC);
+			if (cpus > 1)
+				x->ecx |= CPUID_80000001_ECX_CMP_LEGACY;   /* HTT counts cores */
 			break;
 		case 0x80000008:
-			x->ecx &= ~0xffu;                 /* cores - 1 */
+			x->ecx = (x->ecx & ~0xffu) | (cpus - 1);   /* cores - 1 */
+			if (cpus > 1)
+				x->ecx = (x->ecx & ~0xf000u) | shift << 12;   /* APIC ID bits of the core */
 			break;
 		case 0x8000001d:
 			x->eax &= ~CACHE_SHARING_MASK;
 			break;
 		case 0x8000001e:
 			x->eax = p->apic_id;              /* extended APIC ID */
-			x->ebx &= ~0xffffu;               /* core 0, one thread per core */
+			x->ebx = (x->ebx & ~0xffffu) | core;   /* the core, one thread per core */
 			x->ecx &= ~0x7ffu;                /* node 0, one node */
 			break;
 		}
 	}
 	if (topo_b) {
 		remove_leaf(e, n, 0xb);
-		topology(e, n, 0xb, p->apic_id);
+		topology(e, n, 0xb, p, cpus);
 	}
 	if (topo_1f) {
 		remove_leaf(e, n, 0x1f);
-		topology(e, n, 0x1f, p->apic_id);
+		topology(e, n, 0x1f, p, cpus);
 	}
 	return 0;
 }
 
-int vmm_cpuid_setup(struct vmm *vmm, char *why, size_t size)
+/* One vCPU's CPUID (filtered from KVM's, kept in *supported) and APIC base MSR. */
+static int setup_one(struct vmm_vcpu *cpu, const struct kvm_cpuid2 *supported,
+                     struct kvm_cpuid2 *cpuid, char *why, size_t size)
 {
-	struct vmm_cpuid_policy policy = { .apic_id = vmm->lapic.id, .lapic = vmm->lapic.present };
-	struct kvm_cpuid2 *cpuid;
+	struct vmm *vmm = cpu->vmm;
+	struct vmm_cpuid_policy policy = {
+		.apic_id = cpu->lapic.present ? cpu->lapic.id : (uint8_t)cpu->index,
+		.lapic = cpu->lapic.present, .cpus = vmm->nvcpus,
+	};
 	struct {
 		struct kvm_msrs head;
 		struct kvm_msr_entry entry;
 	} msrs = { .head.nmsrs = 1 };
-	int err = 0;
 
-	cpuid = calloc(1, sizeof(*cpuid) + CPUID_MAX_ENTRIES * sizeof(cpuid->entries[0]));
-	if (!cpuid) {
-		snprintf(why, size, "out of memory");
-		return -ENOMEM;
-	}
-	cpuid->nent = CPUID_MAX_ENTRIES;
-	if (ioctl(vmm->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
-		err = -errno;
-		snprintf(why, size, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-		goto out;
-	}
+	memcpy(cpuid, supported, sizeof(*cpuid) + supported->nent * sizeof(cpuid->entries[0]));
 	if (vmm_cpuid_filter(cpuid->entries, &cpuid->nent, CPUID_MAX_ENTRIES, &policy)) {
-		err = -ENOSPC;
 		snprintf(why, size, "KVM offers more CPUID entries than the VMM takes");
-		goto out;
+		return -ENOSPC;
 	}
-	if (ioctl(vmm->vcpu, KVM_SET_CPUID2, cpuid) < 0) {
-		err = -errno;
+	if (ioctl(cpu->fd, KVM_SET_CPUID2, cpuid) < 0) {
 		snprintf(why, size, "KVM_SET_CPUID2: %s", strerror(errno));
-		goto out;
+		return -errno;
 	}
 	/*
 	 * KVM keeps CPUID.1:EDX.APIC equal to the APIC base MSR's enable bit:
@@ -203,12 +221,36 @@ int vmm_cpuid_setup(struct vmm *vmm, char *why, size_t size)
 	 * without one (the PIC then reaches the CPU directly, as on a PC).
 	 */
 	msrs.entry.index = MSR_IA32_APICBASE;
-	msrs.entry.data = VMM_LAPIC_BASE | APICBASE_BSP | (vmm->lapic.present ? APICBASE_ENABLE : 0);
-	if (ioctl(vmm->vcpu, KVM_SET_MSRS, &msrs) != 1) {
-		err = -EINVAL;
+	msrs.entry.data = VMM_LAPIC_BASE | (cpu->index == 0 ? APICBASE_BSP : 0) |
+	                  (cpu->lapic.present ? APICBASE_ENABLE : 0);
+	if (ioctl(cpu->fd, KVM_SET_MSRS, &msrs) != 1) {
 		snprintf(why, size, "KVM_SET_MSRS: the APIC base was refused");
+		return -EINVAL;
 	}
+	return 0;
+}
+
+int vmm_cpuid_setup(struct vmm *vmm, char *why, size_t size)
+{
+	size_t bytes = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+	struct kvm_cpuid2 *supported = calloc(1, bytes), *cpuid = calloc(1, bytes);
+	int err = 0;
+
+	if (!supported || !cpuid) {
+		snprintf(why, size, "out of memory");
+		err = -ENOMEM;
+		goto out;
+	}
+	supported->nent = CPUID_MAX_ENTRIES;
+	if (ioctl(vmm->kvm, KVM_GET_SUPPORTED_CPUID, supported) < 0) {
+		err = -errno;
+		snprintf(why, size, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		goto out;
+	}
+	for (unsigned i = 0; i < vmm->nvcpus && !err; i++)
+		err = setup_one(&vmm->vcpus[i], supported, cpuid, why, size);
 out:
 	free(cpuid);
+	free(supported);
 	return err;
 }

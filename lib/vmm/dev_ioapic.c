@@ -1,13 +1,14 @@
 /*
  * The I/O APIC (an 82093AA, version 0x11) at 0xfec00000: IOREGSEL and
  * IOWIN, the ID, the version with 24 redirection entries, and the
- * redirection table. A pin's interrupt becomes a message to the LAPIC when
- * its entry is unmasked and its destination (physical or logical) names the
- * one LAPIC: fixed and lowest-priority as a vector, NMI as an NMI. Level
- * entries hold remote IRR from delivery until the LAPIC's EOI of their
- * vector, and deliver again then if the line is still high. Pin 0 is the
- * PIC's output: ExtINT there lets the PIC through (irq.c asks). Polarity is
- * not modelled: a line is asserted as its device says.
+ * redirection table. A pin's interrupt becomes a message on the APIC bus
+ * (apic_bus.c) when its entry is unmasked and its destination (physical or
+ * logical) names a LAPIC: fixed and lowest-priority as a vector, NMI as an
+ * NMI. Level entries hold remote IRR from delivery until a LAPIC's EOI of
+ * their vector, and deliver again then if the line is still high. Pin 0 is
+ * the PIC's output: ExtINT there lets the PIC through to the LAPICs it
+ * names (irq.c asks). Polarity is not modelled: a line is asserted as its
+ * device says.
  */
 #include <errno.h>
 #include "vmm_internal.h"
@@ -29,28 +30,34 @@ enum { REG_ID = 0, REG_VERSION = 1, REG_ARB = 2, REG_REDIR = 0x10 };
 #define RTE_WRITABLE   (0xff000000000000ffull | 0x700u | RTE_LOGICAL | 1u << 13 | RTE_LEVEL | \
                         RTE_MASKED)
 
-static int reaches_us(const struct vmm *vmm, uint64_t e)
-{
-	return vmm_lapic_match(vmm, RTE_DEST(e), (e & RTE_LOGICAL) != 0);
-}
-
-/* A pin's message to the LAPIC. */
+/* A pin's message to the LAPICs its entry names. */
 static void deliver(struct vmm *vmm, unsigned pin)
 {
 	uint64_t *e = &vmm->ioapic.redir[pin];
 	unsigned mode = RTE_MODE(*e);
+	struct vmm_apic_msg m = {
+		.vector = (uint8_t)*e, .mode = (uint8_t)mode, .dest = RTE_DEST(*e),
+		.logical = (*e & RTE_LOGICAL) != 0, .level = (*e & RTE_LEVEL) != 0, .assert = 1,
+	};
+	unsigned i;
 
-	if ((*e & RTE_MASKED) || !reaches_us(vmm, *e))
+	if (*e & RTE_MASKED)
 		return;
 	if (mode != VMM_APIC_FIXED && mode != VMM_APIC_LOWEST && mode != VMM_APIC_NMI)
 		return;                               /* ExtINT: pin 0 only, asked by irq.c; SMI, INIT */
+	for (i = 0; i < vmm->nvcpus && !vmm_lapic_match(&vmm->vcpus[i].lapic, m.dest, m.logical); i++)
+		;
+	if (i == vmm->nvcpus)
+		return;                               /* nobody named: no remote IRR either */
 	if (*e & RTE_LEVEL) {
 		if (*e & RTE_REMOTE_IRR)
 			return;                           /* the last one is not EOIed yet */
 		if (mode != VMM_APIC_NMI)
 			*e |= RTE_REMOTE_IRR;
 	}
-	vmm_lapic_accept(vmm, (uint8_t)*e, mode, (*e & RTE_LEVEL) != 0);
+	if (mode == VMM_APIC_NMI)
+		m.level = 0;
+	vmm_apic_bus_send(vmm, NULL, &m);
 }
 
 void vmm_ioapic_pulse(struct vmm *vmm, unsigned pin)
@@ -88,12 +95,13 @@ void vmm_ioapic_eoi(struct vmm *vmm, uint8_t vector)
 	}
 }
 
-int vmm_ioapic_extint(const struct vmm *vmm)
+int vmm_ioapic_extint(const struct vmm_vcpu *cpu)
 {
-	uint64_t e = vmm->ioapic.redir[0];
+	const struct vmm_ioapic *io = &cpu->vmm->ioapic;
+	uint64_t e = io->redir[0];
 
-	return vmm->ioapic.present && !(e & RTE_MASKED) && RTE_MODE(e) == VMM_APIC_EXTINT &&
-	       reaches_us(vmm, e);
+	return io->present && !(e & RTE_MASKED) && RTE_MODE(e) == VMM_APIC_EXTINT &&
+	       vmm_lapic_match(&cpu->lapic, RTE_DEST(e), (e & RTE_LOGICAL) != 0);
 }
 
 static uint32_t reg_read(struct vmm_ioapic *io)

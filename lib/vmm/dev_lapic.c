@@ -1,14 +1,19 @@
 /*
- * The local APIC of the one vCPU, in xAPIC mode at 0xfee00000 on the MMIO
- * bus: ID, version, TPR/PPR, EOI, LDR/DFR, SVR, ISR/TMR/IRR, ESR, ICR (to
- * itself), the LVT entries and the timer. The timer counts at 1 GHz divided
- * by the divide configuration, computed from the clock when read; its
- * interrupts fall due at timer_next_ns, which the run loop compares with
- * the clock at every exit and a timerfd wakes it for while the guest halts.
+ * The local APICs, one per vCPU, in xAPIC mode at 0xfee00000 on the MMIO
+ * bus: ID, version, TPR/PPR, EOI, LDR/DFR, SVR, ISR/TMR/IRR, ESR, ICR (IPIs
+ * through apic_bus.c), the LVT entries and the timer. The window is one
+ * for all: KVM reports an access on the thread of the vCPU that made it,
+ * which holds the VMM's lock as vmm->cur, so the access goes to that
+ * vCPU's LAPIC. The timer counts at 1 GHz divided by the divide
+ * configuration, computed from the clock when read; its interrupts fall
+ * due at timer_next_ns, which the vCPU's loop compares with the clock at
+ * every exit and a timerfd wakes it for while the guest halts.
  *
- * It starts as PC firmware leaves it (SeaBIOS: software-enabled, LINT0
- * ExtINT and LINT1 NMI, level), so that the PIC reaches the CPU through
- * LINT0 (virtual wire) as soon as the guest runs. The APIC base MSR is
+ * The BSP's starts as PC firmware leaves it (SeaBIOS: software-enabled,
+ * LINT0 ExtINT and LINT1 NMI, level), so that the PIC reaches the CPU
+ * through LINT0 (virtual wire) as soon as the guest runs; the APs' as at
+ * power-up and after INIT (software-disabled, every LVT entry masked), as
+ * firmware leaves them to the OS that starts them. The APIC base MSR is
  * KVM's; relocating the window is not supported (the model stays here).
  */
 #include <errno.h>
@@ -37,6 +42,7 @@ enum {
 #define LVT_PERIODIC    (1u << 17)
 #define LVT_MODE(v)     (((v) >> 8) & 7u)
 #define ICR_LOGICAL     (1u << 11)
+#define ICR_ASSERT      (1u << 14)     /* level: assert (INIT de-assert has it clear) */
 #define ICR_LEVEL       (1u << 15)     /* trigger mode */
 #define ICR_SHORTHAND(v) (((v) >> 18) & 3u)
 #define ESR_SEND_ILLEGAL    (1u << 5)
@@ -79,9 +85,9 @@ uint32_t vmm_lapic_ppr(const struct vmm_lapic *l)
 	return (l->tpr & 0xf0) >= isr_class ? l->tpr & 0xff : isr_class;
 }
 
-int vmm_lapic_pending(struct vmm *vmm)
+int vmm_lapic_pending(struct vmm_vcpu *cpu)
 {
-	const struct vmm_lapic *l = &vmm->lapic;
+	const struct vmm_lapic *l = &cpu->lapic;
 	int v = highest(l->irr);
 
 	if (v < 0 || ((uint32_t)v & 0xf0) <= (vmm_lapic_ppr(l) & 0xf0))
@@ -89,25 +95,25 @@ int vmm_lapic_pending(struct vmm *vmm)
 	return v;
 }
 
-void vmm_lapic_ack(struct vmm *vmm, uint8_t vector)
+void vmm_lapic_ack(struct vmm_vcpu *cpu, uint8_t vector)
 {
-	struct vmm_lapic *l = &vmm->lapic;
+	struct vmm_lapic *l = &cpu->lapic;
 
 	clear_bit(l->irr, vector);
 	set_bit(l->isr, vector);
 }
 
-int vmm_lapic_extint(const struct vmm *vmm)
+int vmm_lapic_extint(const struct vmm_vcpu *cpu)
 {
-	uint32_t lint0 = vmm->lapic.lvt[VMM_LVT_LINT0];
+	const struct vmm_lapic *l = &cpu->lapic;
+	uint32_t lint0 = l->lvt[VMM_LVT_LINT0];
 
-	return vmm->lapic.present && (vmm->lapic.svr & SVR_ENABLE) && !(lint0 & LVT_MASKED) &&
+	return l->present && (l->svr & SVR_ENABLE) && !(lint0 & LVT_MASKED) &&
 	       LVT_MODE(lint0) == VMM_APIC_EXTINT;
 }
 
-int vmm_lapic_match(const struct vmm *vmm, uint8_t dest, int logical)
+int vmm_lapic_match(const struct vmm_lapic *l, uint8_t dest, int logical)
 {
-	const struct vmm_lapic *l = &vmm->lapic;
 	uint8_t ldr = (uint8_t)(l->ldr >> 24);
 
 	if (dest == 0xff)
@@ -119,17 +125,17 @@ int vmm_lapic_match(const struct vmm *vmm, uint8_t dest, int logical)
 	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf) != 0;   /* cluster */
 }
 
-static void error(struct vmm *vmm, uint32_t bits);
+static void error(struct vmm_vcpu *cpu, uint32_t bits);
 
-void vmm_lapic_accept(struct vmm *vmm, uint8_t vector, unsigned mode, int level)
+void vmm_lapic_accept(struct vmm_vcpu *cpu, uint8_t vector, unsigned mode, int level)
 {
-	struct vmm_lapic *l = &vmm->lapic;
+	struct vmm_lapic *l = &cpu->lapic;
 
 	switch (mode) {
 	case VMM_APIC_FIXED:
-	case VMM_APIC_LOWEST:                     /* the lowest priority of one CPU: this one */
+	case VMM_APIC_LOWEST:                     /* apic_bus.c chose this one */
 		if (vector < 16) {
-			error(vmm, ESR_RECEIVE_ILLEGAL);
+			error(cpu, ESR_RECEIVE_ILLEGAL);
 			return;
 		}
 		if (!(l->svr & SVR_ENABLE))
@@ -139,29 +145,29 @@ void vmm_lapic_accept(struct vmm *vmm, uint8_t vector, unsigned mode, int level)
 			set_bit(l->tmr, vector);
 		else
 			clear_bit(l->tmr, vector);
-		return;
+		break;
 	case VMM_APIC_NMI:
 		l->nmi_pending = 1;
-		return;
+		break;
 	default:
-		/* SMI, INIT, SIPI: nothing to start or stop with one vCPU; ExtINT: irq.c asks the PIC */
-		return;
+		return;                               /* SMI; INIT and STARTUP: apic_bus.c; ExtINT: irq.c */
 	}
+	vmm_vcpu_wake(cpu);
 }
 
 /* An LVT entry's interrupt: its vector as a fixed, edge message unless masked. */
-static void lvt_fire(struct vmm *vmm, unsigned lvt)
+static void lvt_fire(struct vmm_vcpu *cpu, unsigned lvt)
 {
-	uint32_t v = vmm->lapic.lvt[lvt];
+	uint32_t v = cpu->lapic.lvt[lvt];
 
-	if (!(v & LVT_MASKED) && (vmm->lapic.svr & SVR_ENABLE))
-		vmm_lapic_accept(vmm, (uint8_t)v, LVT_MODE(v) == VMM_APIC_NMI ? VMM_APIC_NMI :
+	if (!(v & LVT_MASKED) && (cpu->lapic.svr & SVR_ENABLE))
+		vmm_lapic_accept(cpu, (uint8_t)v, LVT_MODE(v) == VMM_APIC_NMI ? VMM_APIC_NMI :
 		                 VMM_APIC_FIXED, 0);
 }
 
-static void error(struct vmm *vmm, uint32_t bits)
+static void error(struct vmm_vcpu *cpu, uint32_t bits)
 {
-	struct vmm_lapic *l = &vmm->lapic;
+	struct vmm_lapic *l = &cpu->lapic;
 	uint32_t lvt = l->lvt[VMM_LVT_ERROR];
 
 	l->esr_pending |= bits;
@@ -237,54 +243,53 @@ static void timer_start(struct vmm_lapic *l, uint64_t now)
 	schedule(l, now);
 }
 
-void vmm_lapic_poll(struct vmm *vmm)
+void vmm_lapic_poll(struct vmm_vcpu *cpu)
 {
-	struct vmm_lapic *l = &vmm->lapic;
+	struct vmm_lapic *l = &cpu->lapic;
 	uint64_t now;
 
 	if (!l->timer_next_ns || (now = l->clock()) < l->timer_next_ns)
 		return;
-	lvt_fire(vmm, VMM_LVT_TIMER);             /* missed periods coalesce, as in IRR */
+	lvt_fire(cpu, VMM_LVT_TIMER);             /* missed periods coalesce, as in IRR */
 	schedule(l, now);                         /* re-arming the timerfd also drains it */
 }
 
 /* Register accesses. */
 
-static void eoi(struct vmm *vmm)
+static void eoi(struct vmm_vcpu *cpu)
 {
-	struct vmm_lapic *l = &vmm->lapic;
+	struct vmm_lapic *l = &cpu->lapic;
 	int v = highest(l->isr);
 
 	if (v < 0)
 		return;
 	clear_bit(l->isr, (unsigned)v);
-	if (test_bit(l->tmr, (unsigned)v) && vmm->ioapic.present)
-		vmm_ioapic_eoi(vmm, (uint8_t)v);      /* the EOI broadcast of a level interrupt */
+	if (test_bit(l->tmr, (unsigned)v) && cpu->vmm->ioapic.present)
+		vmm_ioapic_eoi(cpu->vmm, (uint8_t)v);   /* the EOI broadcast of a level interrupt */
 }
 
-static void send_ipi(struct vmm *vmm)
+/* The ICR's message, to the LAPICs apic_bus.c finds. */
+static void send_ipi(struct vmm_vcpu *cpu)
 {
-	struct vmm_lapic *l = &vmm->lapic;
-	unsigned mode = LVT_MODE(l->icr_lo), shorthand = ICR_SHORTHAND(l->icr_lo);
-	uint8_t vector = (uint8_t)l->icr_lo;
-	int self;
+	struct vmm_lapic *l = &cpu->lapic;
+	struct vmm_apic_msg m = {
+		.vector = (uint8_t)l->icr_lo, .mode = (uint8_t)LVT_MODE(l->icr_lo),
+		.dest = (uint8_t)(l->icr_hi >> 24), .logical = !!(l->icr_lo & ICR_LOGICAL),
+		/* only a level-triggered de-assert is one (KVM's and QEMU's reading) */
+		.assert = (l->icr_lo & ICR_ASSERT) || !(l->icr_lo & ICR_LEVEL),
+		.shorthand = (uint8_t)ICR_SHORTHAND(l->icr_lo),
+	};
 
-	switch (shorthand) {
-	case 0: self = vmm_lapic_match(vmm, (uint8_t)(l->icr_hi >> 24), !!(l->icr_lo & ICR_LOGICAL)); break;
-	case 3: self = 0; break;                  /* all but self: nobody else here */
-	default: self = 1; break;                 /* self, all including self */
-	}
-	if ((mode == VMM_APIC_FIXED || mode == VMM_APIC_LOWEST) && vector < 16) {
-		error(vmm, ESR_SEND_ILLEGAL);
+	if ((m.mode == VMM_APIC_FIXED || m.mode == VMM_APIC_LOWEST) && m.vector < 16) {
+		error(cpu, ESR_SEND_ILLEGAL);
 		return;
 	}
-	if (self)
-		vmm_lapic_accept(vmm, vector, mode, 0);
+	vmm_apic_bus_send(cpu->vmm, cpu, &m);     /* an IPI's vector is edge-triggered (TMR clear) */
 }
 
-static uint32_t reg_read(struct vmm *vmm, unsigned reg)
+static uint32_t reg_read(struct vmm_vcpu *cpu, unsigned reg)
 {
-	struct vmm_lapic *l = &vmm->lapic;
+	struct vmm_lapic *l = &cpu->lapic;
 
 	if (reg >= REG_ISR && reg < REG_ISR + 0x80)
 		return l->isr[(reg - REG_ISR) / 16];
@@ -312,9 +317,9 @@ static uint32_t reg_read(struct vmm *vmm, unsigned reg)
 	}
 }
 
-static void reg_write(struct vmm *vmm, unsigned reg, uint32_t v)
+static void reg_write(struct vmm_vcpu *cpu, unsigned reg, uint32_t v)
 {
-	struct vmm_lapic *l = &vmm->lapic;
+	struct vmm_lapic *l = &cpu->lapic;
 	uint64_t now;
 
 	if (reg >= REG_LVT && reg < REG_LVT + VMM_LVTS * 16) {
@@ -334,11 +339,11 @@ static void reg_write(struct vmm *vmm, unsigned reg, uint32_t v)
 		break;
 	case REG_TPR:
 		l->tpr = v & 0xff;
-		if (vmm->run)
-			vmm->run->cr8 = l->tpr >> 4;      /* KVM loads CR8 from here */
+		if (cpu->run)
+			cpu->run->cr8 = l->tpr >> 4;      /* KVM loads CR8 from here */
 		break;
 	case REG_EOI:
-		eoi(vmm);
+		eoi(cpu);
 		break;
 	case REG_LDR:
 		l->ldr = v & 0xff000000u;
@@ -358,7 +363,7 @@ static void reg_write(struct vmm *vmm, unsigned reg, uint32_t v)
 		break;
 	case REG_ICR_LO:
 		l->icr_lo = v & 0x000ccfffu;
-		send_ipi(vmm);
+		send_ipi(cpu);
 		break;
 	case REG_ICR_HI:
 		l->icr_hi = v & 0xff000000u;
@@ -389,7 +394,8 @@ static void reg_write(struct vmm *vmm, unsigned reg, uint32_t v)
 /*
  * The window: registers are 32 bits at 16-byte steps. Reads of 1, 2 or 4
  * bytes within a register's first word work; writes must be 4 bytes at the
- * register's offset (other writes are dropped, as KVM does).
+ * register's offset (other writes are dropped, as KVM does). The LAPIC is
+ * the accessing vCPU's.
  */
 static void lapic_read(struct vmm *vmm, void *dev, uint64_t offset, unsigned size, uint64_t *value)
 {
@@ -398,7 +404,7 @@ static void lapic_read(struct vmm *vmm, void *dev, uint64_t offset, unsigned siz
 	*value = 0;
 	if (in + size > 4)
 		return;
-	*value = (reg_read(vmm, (unsigned)offset & ~0xfu) >> (8 * in)) &
+	*value = (reg_read(vmm->cur, (unsigned)offset & ~0xfu) >> (8 * in)) &
 	         (size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1);
 }
 
@@ -406,47 +412,68 @@ static void lapic_write(struct vmm *vmm, void *dev, uint64_t offset, unsigned si
 {
 	if (size != 4 || (offset & 0xf))
 		return;
-	reg_write(vmm, (unsigned)offset, (uint32_t)value);
+	reg_write(vmm->cur, (unsigned)offset, (uint32_t)value);
 }
 
-/* The state PC firmware leaves (see the file's head). */
-static void reset(struct vmm_lapic *l, uint8_t id)
+void vmm_lapic_reset(struct vmm_lapic *l)
 {
+	l->tpr = l->ldr = l->esr = l->esr_pending = l->icr_lo = l->icr_hi = 0;
+	memset(l->irr, 0, sizeof(l->irr));
+	memset(l->isr, 0, sizeof(l->isr));
+	memset(l->tmr, 0, sizeof(l->tmr));
+	l->nmi_pending = 0;
 	for (unsigned i = 0; i < VMM_LVTS; i++)
 		l->lvt[i] = LVT_MASKED;
+	l->svr = 0xff;
+	l->dfr = 0xffffffffu;
+	l->timer_initial = l->timer_divide = 0;
+	l->timer_start_ns = l->timer_next_ns = 0;
+	arm_timerfd(l);
+}
+
+/* The state PC firmware leaves the BSP's in (see the file's head). */
+static void firmware_state(struct vmm_lapic *l)
+{
 	l->lvt[VMM_LVT_LINT0] = 0x8700;           /* ExtINT, level */
 	l->lvt[VMM_LVT_LINT1] = 0x8400;           /* NMI, level */
 	l->svr = SVR_ENABLE | 0xff;
-	l->dfr = 0xffffffffu;
-	l->id = id;
 }
 
 int vmm_lapic_init(struct vmm *vmm, uint64_t base, uint8_t id)
 {
-	struct vmm_lapic *l = &vmm->lapic;
-	struct vmm_mmio_handler h = { base, LAPIC_WINDOW, lapic_read, lapic_write, l };
+	struct vmm_mmio_handler h = { base, LAPIC_WINDOW, lapic_read, lapic_write, NULL };
+	unsigned n = vmm->nvcpus ? vmm->nvcpus : 1;
 	int err;
 
-	if (l->present)
+	if (vmm->vcpus[0].lapic.present)
 		return -EEXIST;
-	if (base != VMM_LAPIC_BASE)
-		return -EINVAL;                       /* where KVM's APIC base MSR says it is */
+	if (base != VMM_LAPIC_BASE || id + n - 1 > 254u)
+		return -EINVAL;                       /* where KVM's APIC base MSR says; 0xFF broadcasts */
 	err = vmm_mmio_register(vmm, &h);
 	if (err)
 		return err;
-	l->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (l->timerfd < 0)
-		return -errno;
-	if (!l->clock)
-		l->clock = monotonic_ns;
-	reset(l, id);
-	l->present = 1;
+	for (unsigned i = 0; i < n; i++) {
+		struct vmm_lapic *l = &vmm->vcpus[i].lapic;
+		l->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (l->timerfd < 0)
+			return -errno;
+		if (!l->clock)
+			l->clock = monotonic_ns;
+		l->id = (uint8_t)(id + i);
+		vmm_lapic_reset(l);
+		if (i == 0)
+			firmware_state(l);
+		l->present = 1;
+	}
 	return 0;
 }
 
 void vmm_lapic_fini(struct vmm *vmm)
 {
-	if (vmm->lapic.present && vmm->lapic.timerfd >= 0)
-		close(vmm->lapic.timerfd);
-	vmm->lapic.timerfd = -1;
+	for (unsigned i = 0; i < VMM_VCPUS_MAX; i++) {
+		struct vmm_lapic *l = &vmm->vcpus[i].lapic;
+		if (l->present && l->timerfd >= 0)
+			close(l->timerfd);
+		l->timerfd = -1;
+	}
 }

@@ -1,10 +1,11 @@
 /*
  * How an interrupt travels, as on a PC: a device's line goes to the 8259
- * pair and to the IOAPIC; the IOAPIC sends messages to the LAPIC; the
- * PIC's output reaches the CPU through LINT0 (or IOAPIC pin 0) programmed
- * ExtINT. Before each KVM_RUN the run loop injects what the LAPIC (or,
+ * pair and to the IOAPIC; the IOAPIC sends messages to the LAPICs; the
+ * PIC's output reaches a CPU through LINT0 (or IOAPIC pin 0) programmed
+ * ExtINT. Before each KVM_RUN a vCPU's loop injects what its LAPIC (or,
  * without one, the PIC) has, with KVM_INTERRUPT: KVM's in-kernel irqchip is
- * not used (doc/vmm-interrupts.md says why).
+ * not used (doc/vmm-interrupts.md says why). All of it runs under the VMM's
+ * lock; a vCPU that another thread runs is recalled to take what came.
  */
 #include <sys/ioctl.h>
 #include "vmm_internal.h"
@@ -40,55 +41,76 @@ void vmm_irq_set(struct vmm *vmm, unsigned line, int level)
 /*
  * The LAPIC takes part unless the guest switched it off in the APIC base
  * MSR (KVM reports the MSR in every exit); then the PIC is wired straight
- * to the CPU, as on a PC.
+ * to the CPU, as on a PC (there is one vCPU on a machine without LAPICs).
  */
-static int lapic_on(struct vmm *vmm)
+static int lapic_on(const struct vmm_vcpu *cpu)
 {
-	return vmm->lapic.present && (!vmm->run || (vmm->run->apic_base & APICBASE_ENABLE));
+	return cpu->lapic.present && (!cpu->run || (cpu->run->apic_base & APICBASE_ENABLE));
 }
 
-/* The PIC has something and a path to the CPU is open. */
-static int extint(struct vmm *vmm)
+int vmm_irq_extint_path(struct vmm_vcpu *cpu)
 {
-	return vmm_pic_pending(vmm) && (vmm_lapic_extint(vmm) || vmm_ioapic_extint(vmm));
+	if (!lapic_on(cpu))
+		return cpu->index == 0;
+	return vmm_lapic_extint(cpu) || vmm_ioapic_extint(cpu);
 }
 
-int vmm_irq_pending(struct vmm *vmm)
+/* The PIC has something and a path to this CPU is open. */
+static int extint(struct vmm_vcpu *cpu)
 {
-	if (!lapic_on(vmm))
-		return vmm_pic_pending(vmm);
-	return vmm->lapic.nmi_pending || extint(vmm) || vmm_lapic_pending(vmm) >= 0;
+	return vmm_pic_pending(cpu->vmm) && (vmm_lapic_extint(cpu) || vmm_ioapic_extint(cpu));
+}
+
+int vmm_irq_pending(struct vmm_vcpu *cpu)
+{
+	if (!lapic_on(cpu))
+		return cpu->index == 0 && vmm_pic_pending(cpu->vmm);
+	return cpu->lapic.nmi_pending || extint(cpu) || vmm_lapic_pending(cpu) >= 0;
+}
+
+void vmm_irq_kick_extint(struct vmm *vmm)
+{
+	if (!vmm_pic_pending(vmm)) {
+		vmm->extint_kicked = 0;
+		return;
+	}
+	if (vmm->extint_kicked)
+		return;
+	vmm->extint_kicked = 1;
+	for (unsigned i = 0; i < vmm->nvcpus; i++)
+		if (vmm_irq_extint_path(&vmm->vcpus[i]))
+			vmm_vcpu_wake(&vmm->vcpus[i]);
 }
 
 /*
  * Without an in-kernel LAPIC, KVM loads CR8 from run->cr8 at each KVM_RUN
  * and stores it back at each exit: the TPR's class is the guest's CR8.
  */
-static void sync_tpr(struct vmm *vmm)
+static void sync_tpr(struct vmm_vcpu *cpu)
 {
-	struct vmm_lapic *l = &vmm->lapic;
+	struct vmm_lapic *l = &cpu->lapic;
 
-	if ((vmm->run->cr8 & 0xf) != l->tpr >> 4)
-		l->tpr = (uint32_t)(vmm->run->cr8 & 0xf) << 4;
+	if ((cpu->run->cr8 & 0xf) != l->tpr >> 4)
+		l->tpr = (uint32_t)(cpu->run->cr8 & 0xf) << 4;
 }
 
-void vmm_irq_inject(struct vmm *vmm)
+void vmm_irq_inject(struct vmm_vcpu *cpu)
 {
-	struct kvm_run *run = vmm->run;
+	struct kvm_run *run = cpu->run;
 	int vector = -1, from_pic;
 
 	run->request_interrupt_window = 0;
-	if (!lapic_on(vmm)) {
-		if (!vmm_pic_pending(vmm))
+	if (!lapic_on(cpu)) {
+		if (cpu->index != 0 || !vmm_pic_pending(cpu->vmm))
 			return;
 		from_pic = 1;
 	} else {
-		sync_tpr(vmm);
-		if (vmm->lapic.nmi_pending && ioctl(vmm->vcpu, KVM_NMI) == 0)
-			vmm->lapic.nmi_pending = 0;
+		sync_tpr(cpu);
+		if (cpu->lapic.nmi_pending && ioctl(cpu->fd, KVM_NMI) == 0)
+			cpu->lapic.nmi_pending = 0;
 		/* ExtINT first, as KVM's own LAPIC does; it is not held in IRR/ISR */
-		from_pic = extint(vmm);
-		if (!from_pic && (vector = vmm_lapic_pending(vmm)) < 0)
+		from_pic = extint(cpu);
+		if (!from_pic && (vector = vmm_lapic_pending(cpu)) < 0)
 			return;
 	}
 	if (!run->ready_for_interrupt_injection || !run->if_flag) {
@@ -96,12 +118,12 @@ void vmm_irq_inject(struct vmm *vmm)
 		return;
 	}
 	if (from_pic)
-		vector = vmm_pic_ack(vmm);
+		vector = vmm_pic_ack(cpu->vmm);
 	else
-		vmm_lapic_ack(vmm, (uint8_t)vector);
+		vmm_lapic_ack(cpu, (uint8_t)vector);
 	if (vector >= 0) {
 		struct kvm_interrupt irq = { .irq = (uint32_t)vector };
-		ioctl(vmm->vcpu, KVM_INTERRUPT, &irq);
+		ioctl(cpu->fd, KVM_INTERRUPT, &irq);
 	}
 }
 
@@ -111,13 +133,24 @@ static uint64_t earlier(uint64_t a, uint64_t b)
 	return !a ? b : !b ? a : a < b ? a : b;
 }
 
-void vmm_irq_poll(struct vmm *vmm)
+/*
+ * Every vCPU raises the PIT's due interrupts at its exits; the BSP is
+ * recalled (and woken from a halt) for them, so that the PIT keeps time
+ * whatever the APs do. Each vCPU keeps its own LAPIC's timer.
+ */
+void vmm_irq_poll(struct vmm_vcpu *cpu)
 {
+	uint64_t due = 0;
+
 	/* out of KVM_RUN: a recall that came is answered now; one from here on recalls the next */
-	if (vmm->run)
-		vmm->run->immediate_exit = 0;
-	vmm_pit_poll(vmm);
-	if (vmm->lapic.present)
-		vmm_lapic_poll(vmm);
-	vmm_kick_at(vmm, earlier(vmm_pit_due_ns(vmm), vmm->lapic.present ? vmm->lapic.timer_next_ns : 0));
+	if (cpu->run)
+		cpu->run->immediate_exit = 0;
+	vmm_pit_poll(cpu->vmm);
+	if (cpu->lapic.present) {
+		vmm_lapic_poll(cpu);
+		due = cpu->lapic.timer_next_ns;
+	}
+	if (cpu->index == 0)
+		due = earlier(vmm_pit_due_ns(cpu->vmm), due);
+	vmm_kick_at(cpu, due);
 }

@@ -1,9 +1,9 @@
 /*
  * Vancouver's <machine> description: each element instantiates a device
  * model, in order (mem, nullio, pic, pit, scp, kbc, keyb, rtc, serial,
- * ioapic, lapic, vcpu, Arbor's virtio_console and virtio_block, and the
- * ones not modelled yet, which are accepted and named). Unknown elements
- * are an error naming the element and its position.
+ * ioapic, lapic, vcpu (one per vCPU), Arbor's virtio_console and
+ * virtio_block, and the ones not modelled yet, which are accepted and
+ * named). Unknown elements are an error naming the element and its position.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -154,6 +154,7 @@ int vmm_machine_parse(const char *text, size_t len, const char *file, struct vmm
 	struct xml_node *root;
 	struct xml_error err;
 	const struct xml_node *machine;
+	unsigned vcpus = 0;
 	int rc = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -235,6 +236,12 @@ int vmm_machine_parse(const char *text, size_t len, const char *file, struct vmm
 			a = 0;
 		} else if (!strcmp(type, "vcpu")) {
 			d.kind = VMM_DEV_VCPU;
+			if (++vcpus > VMM_VCPUS_MAX) {
+				snprintf(why, size, "%s:%lu:%lu: more than %d <vcpu> elements", file,
+				         xml_node_line(n), xml_node_column(n), VMM_VCPUS_MAX);
+				rc = -EINVAL;
+				break;
+			}
 		} else if (!strcmp(type, "virtio_console") || !strcmp(type, "virtio_block")) {
 			rc = virtio_element(m, n, &d, file, why, size);
 			irq = d.irq;

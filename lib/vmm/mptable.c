@@ -1,7 +1,7 @@
 /*
  * An Intel MultiProcessor Specification 1.4 table in the BIOS area, as PC
  * firmware leaves one: the floating pointer at 0xf0000 and the
- * configuration table after it, describing the one CPU and its LAPIC, the
+ * configuration table after it, describing the vCPUs and their LAPICs, the
  * ISA bus, the IOAPIC and how the ISA IRQs reach it (IRQ 0 on pin 2, pin 0
  * the PIC's ExtINT, the rest one to one), and LINT0 ExtINT, LINT1 NMI. A
  * guest without ACPI (Linux with no RSDP finds none here) uses it to find
@@ -57,7 +57,7 @@ int vmm_mptable_write(struct vmm *vmm)
 	uint16_t entries = 0;
 	uint8_t ioapic = vmm->ioapic.id;
 
-	if (!vmm->lapic.present)
+	if (!vmm->vcpus[0].lapic.present)
 		return 0;
 	if (!mpf)
 		return -ENOSPC;
@@ -65,12 +65,14 @@ int vmm_mptable_write(struct vmm *vmm)
 	mpc = mpf + 16;
 	p = mpc + MPC_HEADER_SIZE;
 
-	p[0] = MP_PROCESSOR;
-	p[1] = vmm->lapic.id;
-	p[2] = LAPIC_VERSION;
-	p[3] = MPC_CPU_ENABLED | MPC_CPU_BSP;
-	p += 20;                                  /* signature and features: left 0 */
-	entries++;
+	for (unsigned i = 0; i < vmm->nvcpus; i++) {
+		p[0] = MP_PROCESSOR;
+		p[1] = vmm->vcpus[i].lapic.id;
+		p[2] = LAPIC_VERSION;
+		p[3] = MPC_CPU_ENABLED | (i == 0 ? MPC_CPU_BSP : 0);
+		p += 20;                              /* signature and features: left 0 */
+		entries++;
+	}
 
 	p[0] = MP_BUS;
 	p[1] = ISA_BUS;

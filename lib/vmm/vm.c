@@ -1,13 +1,14 @@
 /*
- * The VM: KVM's VM and vCPU, guest RAM as one anonymous shared mapping,
- * and the run loop. Everything a guest does that KVM reflects (port I/O,
- * halts, a triple fault) is handled here or in the device models, and
- * interrupts are injected by this loop from the user-level LAPIC or PIC
- * (irq.c), as in Vancouver: KVM's in-kernel irqchip and PIT are not used.
+ * The VM: KVM's VM and its vCPUs, guest RAM as one anonymous shared
+ * mapping, the devices, and the run: the caller's thread runs the BSP, a
+ * thread each the APs (vcpu.c's loop), until one of them ends it. Interrupts
+ * are injected by those loops from the user-level LAPICs or PIC (irq.c), as
+ * in Vancouver: KVM's in-kernel irqchip and PIT are not used.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,17 +109,27 @@ static int setup_kvm(struct vmm *vmm, const struct vmm_config *cfg, char *why, s
 		snprintf(why, size, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 		return -errno;
 	}
-	vmm->vcpu = ioctl(vmm->vm, KVM_CREATE_VCPU, 0);
-	if (vmm->vcpu < 0) {
-		snprintf(why, size, "KVM_CREATE_VCPU: %s", strerror(errno));
-		return -errno;
-	}
 	vmm->run_size = (size_t)ioctl(vmm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	vmm->run = mmap(NULL, vmm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vmm->vcpu, 0);
-	if (vmm->run == MAP_FAILED) {
-		vmm->run = NULL;
-		snprintf(why, size, "cannot map the vCPU's run structure");
-		return -ENOMEM;
+	for (unsigned i = 0; i < vmm->nvcpus; i++) {
+		int err = vmm_vcpu_create(&vmm->vcpus[i], why, size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* How many vCPUs: cfg->cpus, else one per <vcpu/> (one when there is none). */
+static int count_vcpus(const struct vmm *vmm, const struct vmm_config *cfg, unsigned *n, char *why,
+                       size_t size)
+{
+	unsigned elements = 0;
+
+	for (unsigned i = 0; i < vmm->machine.ndev; i++)
+		elements += vmm->machine.dev[i].kind == VMM_DEV_VCPU;
+	*n = cfg->cpus ? cfg->cpus : elements ? elements : 1;
+	if (*n > VMM_VCPUS_MAX) {
+		snprintf(why, size, "at most %d vCPUs (%u asked for)", VMM_VCPUS_MAX, *n);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -126,11 +137,12 @@ static int setup_kvm(struct vmm *vmm, const struct vmm_config *cfg, char *why, s
 /* The device models of the machine description, in its order. */
 static int create_devices(struct vmm *vmm, char *why, size_t size)
 {
-	unsigned pics = 0, vcpus = 0;
+	const struct vmm_device *d = NULL;
+	unsigned pics = 0;
 	int err = 0;
 
 	for (unsigned i = 0; i < vmm->machine.ndev && !err; i++) {
-		const struct vmm_device *d = &vmm->machine.dev[i];
+		d = &vmm->machine.dev[i];
 		switch (d->kind) {
 		case VMM_DEV_NULLIO: err = vmm_nullio_init(vmm, d->io_base); break;
 		case VMM_DEV_PIC:    err = vmm_pic_chip_init(vmm, pics++, d->io_base, d->io_base2); break;
@@ -143,7 +155,7 @@ static int create_devices(struct vmm *vmm, char *why, size_t size)
 		case VMM_DEV_KBC:    err = vmm_kbc_init_at(vmm, d->io_base); break;
 		case VMM_DEV_RTC:    err = vmm_rtc_init_at(vmm, d->io_base); break;
 		case VMM_DEV_SERIAL: err = vmm_serial_init_at(vmm, d->io_base, d->irq); break;
-		case VMM_DEV_VCPU:   vcpus++; break;
+		case VMM_DEV_VCPU:   break;            /* count_vcpus() */
 		case VMM_DEV_LAPIC:  err = vmm_lapic_init(vmm, d->mem_base, d->apic_id); break;
 		case VMM_DEV_IOAPIC: err = vmm_ioapic_init(vmm, d->mem_base, d->apic_id); break;
 		case VMM_DEV_VIRTIO_CONSOLE:
@@ -152,16 +164,18 @@ static int create_devices(struct vmm *vmm, char *why, size_t size)
 	}
 	if (err) {
 		snprintf(why, size, "cannot set up the devices: %s",
+		         err == -EINVAL && d->kind == VMM_DEV_LAPIC ?
+		                 "the LAPICs' IDs (<lapic id> plus the vCPU's number) end at 254" :
 		         err == -EINVAL ? "a PC has two PICs at most" :
 		         err == -EEXIST ? "one <lapic> and one <ioapic> at most" : strerror(-err));
 		return err;
 	}
-	if (vmm->ioapic.present && !vmm->lapic.present) {
+	if (vmm->ioapic.present && !vmm->vcpus[0].lapic.present) {
 		snprintf(why, size, "an <ioapic> needs a <lapic> to deliver to");
 		return -EINVAL;
 	}
-	if (vcpus > 1) {
-		snprintf(why, size, "one <vcpu> only, so far");
+	if (vmm->nvcpus > 1 && !vmm->vcpus[0].lapic.present) {
+		snprintf(why, size, "more than one vCPU needs a <lapic> (for the IPIs that start them)");
 		return -EINVAL;
 	}
 	return 0;
@@ -172,6 +186,7 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
 	const uint8_t *image = cfg->kernel.data;
 	size_t image_size = cfg->kernel.size;
+	unsigned ncpus;
 	int err;
 
 	*out = NULL;
@@ -179,16 +194,26 @@ int vmm_new(const struct vmm_config *cfg, struct vmm **out, char *why, size_t wh
 		snprintf(why, why_size, "out of memory");
 		return -ENOMEM;
 	}
-	vmm->kvm = vmm->vm = vmm->vcpu = -1;
+	vmm->kvm = vmm->vm = -1;
+	vmm_vcpu_prepare(vmm, 0);
 	vmm->pit.timerfd = -1;
-	vmm->lapic.timerfd = -1;
 	vmm->output = cfg->output;
 	vmm->output_priv = cfg->output_priv;
 	vmm->input_fd = cfg->input_fd;
+	if (pthread_mutex_init(&vmm->lock, NULL)) {
+		snprintf(why, why_size, "cannot create the VMM's lock");
+		err = -ENOMEM;
+		goto fail;
+	}
+	vmm->lock_ready = 1;
 	if (cfg->machine)
 		vmm->machine = *cfg->machine;
 	else
 		vmm_machine_default(&vmm->machine, cfg->mem);
+	err = count_vcpus(vmm, cfg, &ncpus, why, why_size);
+	if (err)
+		goto fail;
+	vmm_vcpu_prepare(vmm, ncpus);
 	err = setup_kvm(vmm, cfg, why, why_size);
 	if (err)
 		goto fail;
@@ -230,84 +255,50 @@ int vmm_kernel_is_linux(const struct vmm_image *image)
 	return vmm_linux_probe(image->data, image->size);
 }
 
-/* The guest halted: wait for the next device event (timer, serial input). */
-static void wait_for_event(struct vmm *vmm)
+static void *ap_thread(void *arg)
 {
-	/* poll() skips the fds that are -1 */
-	struct pollfd pfd[3] = {
-		{ .fd = vmm->pit.timerfd, .events = POLLIN },
-		{ .fd = vmm->lapic.timerfd, .events = POLLIN },
-		{ .fd = vmm->input_fd, .events = POLLIN },
-	};
+	vmm_vcpu_run(arg);
+	return NULL;
+}
 
-	/* input waits in the fd while the device that reads it holds a byte or has no buffer */
-	if (!vmm_serial_wants_input(vmm) && !vmm_virtio_console_wants_input(vmm))
-		pfd[2].fd = -1;
+/*
+ * The APs' threads start with every signal but the recall's blocked (the
+ * embedding program's signals go to its own threads), and wait for the
+ * lock until all of them exist, so that each one's handle is written
+ * before another vCPU may signal it.
+ */
+static void start_aps(struct vmm *vmm)
+{
+	sigset_t all, old;
 
-	vmm_serial_flush(vmm);
-	if (vmm_irq_pending(vmm))
-		return;
-	if (poll(pfd, 3, 1000) > 0) {
-		vmm_irq_poll(vmm);
-		vmm_serial_poll_input(vmm);
-		vmm_virtio_console_poll_input(vmm);
+	sigfillset(&all);
+	sigdelset(&all, VMM_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_mutex_lock(&vmm->lock);
+	for (unsigned i = 1; i < vmm->nvcpus; i++) {
+		struct vmm_vcpu *cpu = &vmm->vcpus[i];
+		int err = pthread_create(&cpu->thread, NULL, ap_thread, cpu);
+		if (err) {
+			vmm_fail(vmm, "cannot start a thread for vCPU %u: %s", i, strerror(err));
+			break;
+		}
+		cpu->thread_on = 1;
 	}
+	pthread_mutex_unlock(&vmm->lock);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 enum vmm_end vmm_run(struct vmm *vmm)
 {
-	struct kvm_run *run = vmm->run;
-
 	vmm->end = 0;
-	if (vmm_kick_start(vmm) < 0)
-		vmm->kick.on = 0;             /* kick.c: then a timer waits for the guest's next exit */
-	while (!vmm->end) {
-		vmm_irq_poll(vmm);
-		vmm_irq_inject(vmm);          /* irq.c: from the LAPIC or the PIC */
-		if (ioctl(vmm->vcpu, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			vmm_fail(vmm, "KVM_RUN: %s", strerror(errno));
-			break;
-		}
-		switch (run->exit_reason) {
-		case KVM_EXIT_IO:
-			vmm_port_access(vmm, run);
-			break;
-		case KVM_EXIT_HLT:
-			/*
-			 * Halted with interrupts off, only an NMI could wake the vCPU:
-			 * the guest stopped for good. Linux's poweroff ends so on a
-			 * machine without ACPI's S5 (its halt path: cli, hlt forever).
-			 */
-			if (!run->if_flag && !vmm->lapic.nmi_pending)
-				vmm->end = VMM_END_POWEROFF;
-			else
-				wait_for_event(vmm);
-			break;
-		case KVM_EXIT_IRQ_WINDOW_OPEN:
-		case KVM_EXIT_INTR:
-			break;
-		case KVM_EXIT_MMIO:
-			vmm_mmio_access(vmm, run);
-			break;
-		case KVM_EXIT_SHUTDOWN:
-			vmm->end = VMM_END_RESET;      /* a triple fault resets a PC */
-			break;
-		case KVM_EXIT_FAIL_ENTRY:
-			vmm_fail(vmm, "the vCPU could not enter the guest (reason 0x%llx)",
-			         (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-			break;
-		case KVM_EXIT_INTERNAL_ERROR:
-			vmm_fail(vmm, "KVM could not emulate a guest instruction (suberror %u)",
-			         run->internal.suberror);
-			break;
-		default:
-			vmm_fail(vmm, "unexpected exit %u from KVM", run->exit_reason);
-			break;
-		}
+	vmm->vcpus[0].thread = pthread_self();
+	start_aps(vmm);
+	vmm_vcpu_run(&vmm->vcpus[0]);             /* returns at once when an AP could not start */
+	for (unsigned i = 1; i < vmm->nvcpus; i++) {
+		if (vmm->vcpus[i].thread_on)
+			pthread_join(vmm->vcpus[i].thread, NULL);
+		vmm->vcpus[i].thread_on = 0;
 	}
-	vmm_kick_stop(vmm);
 	vmm_serial_flush(vmm);
 	return vmm->end;
 }
@@ -319,15 +310,15 @@ void vmm_free(struct vmm *vmm)
 	vmm_pit_fini(vmm);
 	vmm_lapic_fini(vmm);
 	vmm_virtio_free_all(vmm);
-	if (vmm->run)
-		munmap(vmm->run, vmm->run_size);
+	for (unsigned i = 0; i < VMM_VCPUS_MAX; i++)
+		vmm_vcpu_destroy(&vmm->vcpus[i]);
 	if (vmm->mem && !vmm->mem_borrowed)
 		munmap(vmm->mem, vmm->mem_size);
-	if (vmm->vcpu >= 0)
-		close(vmm->vcpu);
 	if (vmm->vm >= 0)
 		close(vmm->vm);
 	if (vmm->kvm >= 0)
 		close(vmm->kvm);
+	if (vmm->lock_ready)
+		pthread_mutex_destroy(&vmm->lock);
 	free(vmm);
 }

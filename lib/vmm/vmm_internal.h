@@ -1,10 +1,11 @@
 /*
- * The VMM's inner model: guest memory, the vCPU, the port-I/O bus and the
+ * The VMM's inner model: guest memory, the vCPUs, the port-I/O bus and the
  * device models that sit on it. Shared by the files of lib/vmm.
  */
 #ifndef VMM_INTERNAL_H
 #define VMM_INTERNAL_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <time.h>
@@ -81,7 +82,7 @@ struct vmm_serial {
 	size_t line_len;
 };
 
-/* The local APIC's registers (xAPIC, at VMM_LAPIC_BASE), one for the one vCPU: dev_lapic.c. */
+/* The local APIC's registers (xAPIC, at VMM_LAPIC_BASE), one per vCPU: dev_lapic.c. */
 enum { VMM_LVT_TIMER, VMM_LVT_THERMAL, VMM_LVT_PERF, VMM_LVT_LINT0, VMM_LVT_LINT1, VMM_LVT_ERROR,
        VMM_LVTS };
 
@@ -117,11 +118,54 @@ struct vmm_ioapic {
 struct vmm_cpuid_policy {
 	uint8_t apic_id;
 	int lapic;                     /* a LAPIC is modelled */
+	unsigned cpus;                 /* vCPUs: cores of one package, one thread each (0: 1) */
+};
+
+/*
+ * A vCPU (vcpu.c). The BSP (index 0) starts at the loader's entry; an AP
+ * waits for a STARTUP IPI (after reset, and again after an INIT). Each runs
+ * on a thread of its own; every field but the thread's own (fd, run, kick)
+ * is guarded by the VMM's lock.
+ */
+enum vmm_vcpu_state {
+	VMM_VCPU_RUNNING,
+	VMM_VCPU_WAIT_SIPI,            /* its thread sleeps until a STARTUP IPI */
+};
+
+struct vmm_vcpu {
+	struct vmm *vmm;
+	unsigned index;                /* 0: the BSP */
+	int fd;                        /* KVM's vCPU */
+	struct kvm_run *run;
+	struct vmm_lapic lapic;        /* present as the machine's <lapic> is; ID = <lapic id> + index */
+	enum vmm_vcpu_state state;
+	int sipi;                      /* a STARTUP IPI came: the thread starts at sipi_vector << 12 */
+	uint8_t sipi_vector;
+	int has_run;                   /* entered KVM_RUN since its last start */
+	int stopped;                   /* halted with interrupts off: an NMI or an INIT wakes it */
+	int in_run;                    /* in KVM_RUN (or about to be): a signal recalls it */
+	int waiting;                   /* sleeping in poll(): its eventfd wakes it */
+	int wake_fd;                   /* that eventfd */
+	int thread_on;                 /* an AP's thread was started (vmm_run joins it) */
+	pthread_t thread;
+	struct { int on; timer_t timer; uint64_t at; } kick;   /* kick.c, on the vCPU's own thread */
+	struct kvm_sregs reset_sregs;  /* as KVM created it, APIC base set: a STARTUP IPI's start */
 };
 
 struct vmm {
-	int kvm, vm, vcpu;
-	struct kvm_run *run;
+	int kvm, vm;
+	struct vmm_vcpu vcpus[VMM_VCPUS_MAX];
+	unsigned nvcpus;
+	/*
+	 * The VMM lock: held by a vCPU thread while it handles an exit, injects
+	 * or polls its timers, so that the devices (and every vCPU's LAPIC and
+	 * state) see one thread at a time; KVM_RUN and the waits run without it.
+	 * cur: the vCPU of the thread that holds it (LAPIC accesses go to its LAPIC).
+	 */
+	pthread_mutex_t lock;
+	int lock_ready;
+	struct vmm_vcpu *cur;
+	int extint_kicked;             /* the PIC's output was signalled to the vCPUs it reaches */
 	size_t run_size;
 	uint8_t *mem;
 	uint64_t mem_size;
@@ -135,16 +179,14 @@ struct vmm {
 	struct vmm_pit pit;
 	struct vmm_rtc rtc;
 	struct vmm_serial serial;
-	struct vmm_lapic lapic;
 	struct vmm_ioapic ioapic;
-	struct { int on; timer_t timer; uint64_t at; } kick;   /* kick.c */
 	struct vmm_virtio *virtio[VMM_VIRTIO_SLOTS];   /* virtio-mmio devices, owned */
 	unsigned nvirtio;
 	struct vmm_virtio *console;    /* the first virtio console: takes input when running */
 	vmm_output_fn output;
 	void *output_priv;
 	int input_fd;
-	enum vmm_end end;              /* set by a device to stop the run */
+	enum vmm_end end;              /* set by a device to stop the run (every vCPU's) */
 	char error[256];
 };
 
@@ -179,63 +221,114 @@ int vmm_pic_pending(struct vmm *vmm);
 void vmm_irq_raise(struct vmm *vmm, unsigned line);
 void vmm_irq_set(struct vmm *vmm, unsigned line, int level);
 /* Something the vCPU should take now (an NMI, an ExtINT, a LAPIC vector, the PIC's). */
-int vmm_irq_pending(struct vmm *vmm);
+int vmm_irq_pending(struct vmm_vcpu *cpu);
 /* Before each KVM_RUN: inject one, or ask KVM for the window to do so. */
-void vmm_irq_inject(struct vmm *vmm);
-/* The interrupt controllers' timers: raise what fell due, recall the vCPU at the next. */
-void vmm_irq_poll(struct vmm *vmm);
+void vmm_irq_inject(struct vmm_vcpu *cpu);
+/* The timers: raise what fell due (the PIT's, the vCPU's LAPIC's), recall the vCPU at the next. */
+void vmm_irq_poll(struct vmm_vcpu *cpu);
+/* Whether the PIC's output reaches this vCPU (LINT0 or IOAPIC pin 0 ExtINT; the BSP without a LAPIC). */
+int vmm_irq_extint_path(struct vmm_vcpu *cpu);
+/* The PIC has something: recall the other vCPUs it reaches (once per request). */
+void vmm_irq_kick_extint(struct vmm *vmm);
 
 /*
- * dev_lapic.c: the xAPIC, started as PC firmware leaves it (enabled, LINT0
- * ExtINT, LINT1 NMI). Messages come from the IOAPIC and from its own ICR.
+ * dev_lapic.c: the xAPIC of each vCPU, all behind one window (an access
+ * goes to vmm->cur's). The BSP's starts as PC firmware leaves it (enabled,
+ * LINT0 ExtINT, LINT1 NMI), the APs' as at power-up (software-disabled, all
+ * LVT entries masked). Messages come from the IOAPIC and the ICRs (apic_bus.c).
  */
 enum { VMM_APIC_FIXED = 0, VMM_APIC_LOWEST = 1, VMM_APIC_SMI = 2, VMM_APIC_NMI = 4,
        VMM_APIC_INIT = 5, VMM_APIC_STARTUP = 6, VMM_APIC_EXTINT = 7 };
+/* One LAPIC per vCPU (vmm->nvcpus of them), IDs id, id + 1, ...: -EINVAL past 254. */
 int vmm_lapic_init(struct vmm *vmm, uint64_t base, uint8_t id);
 void vmm_lapic_fini(struct vmm *vmm);
+/* INIT: the power-up state, the ID kept. */
+void vmm_lapic_reset(struct vmm_lapic *l);
 /* Whether an interrupt message for dest (physical or logical) reaches this LAPIC. */
-int vmm_lapic_match(const struct vmm *vmm, uint8_t dest, int logical);
-/* A message: vector and delivery mode (VMM_APIC_*), level: level-triggered (TMR). */
-void vmm_lapic_accept(struct vmm *vmm, uint8_t vector, unsigned mode, int level);
+int vmm_lapic_match(const struct vmm_lapic *l, uint8_t dest, int logical);
+/*
+ * A message: vector and delivery mode (VMM_APIC_FIXED, _LOWEST or _NMI),
+ * level: level-triggered (TMR). Recalls the vCPU when another thread runs it.
+ */
+void vmm_lapic_accept(struct vmm_vcpu *cpu, uint8_t vector, unsigned mode, int level);
 /* The highest vector in IRR that PPR lets through, or -1. ack moves it to ISR. */
-int vmm_lapic_pending(struct vmm *vmm);
-void vmm_lapic_ack(struct vmm *vmm, uint8_t vector);
+int vmm_lapic_pending(struct vmm_vcpu *cpu);
+void vmm_lapic_ack(struct vmm_vcpu *cpu, uint8_t vector);
 /* LINT0 passes the PIC's output (unmasked ExtINT, software-enabled). */
-int vmm_lapic_extint(const struct vmm *vmm);
-void vmm_lapic_poll(struct vmm *vmm);
+int vmm_lapic_extint(const struct vmm_vcpu *cpu);
+void vmm_lapic_poll(struct vmm_vcpu *cpu);
 /* The processor priority register: max(TPR, class of the highest in ISR). */
 uint32_t vmm_lapic_ppr(const struct vmm_lapic *l);
+
+/*
+ * apic_bus.c: an interrupt message to the LAPICs it names, from the IOAPIC
+ * (from NULL) or a LAPIC's ICR. dest is physical (an APIC ID, 0xFF all) or
+ * logical (flat or cluster against each LDR/DFR); an ICR's shorthand
+ * (VMM_APIC_DEST_*) replaces it. Fixed and NMI go to every LAPIC named,
+ * lowest priority to one of them; INIT (asserted) sends an AP back to wait
+ * for STARTUP, which starts it at vector << 12. Returns how many LAPICs
+ * were named.
+ */
+enum { VMM_APIC_DEST_FIELD, VMM_APIC_DEST_SELF, VMM_APIC_DEST_ALL, VMM_APIC_DEST_OTHERS };
+struct vmm_apic_msg {
+	uint8_t vector, mode;          /* VMM_APIC_* */
+	uint8_t dest, logical;
+	uint8_t level;                 /* trigger mode: level (TMR) */
+	uint8_t assert;                /* INIT: 0 is the level de-assert, which does nothing */
+	uint8_t shorthand;             /* VMM_APIC_DEST_* */
+};
+unsigned vmm_apic_bus_send(struct vmm *vmm, struct vmm_vcpu *from, const struct vmm_apic_msg *m);
 
 /* dev_ioapic.c: 24 pins; the PIC's output is pin 0 (ExtINT). */
 int vmm_ioapic_init(struct vmm *vmm, uint64_t base, uint8_t id);
 void vmm_ioapic_set(struct vmm *vmm, unsigned pin, int level);
 void vmm_ioapic_pulse(struct vmm *vmm, unsigned pin);
-/* The LAPIC's EOI of a level-triggered vector: clears remote IRR, may deliver again. */
+/* A LAPIC's EOI of a level-triggered vector: clears remote IRR, may deliver again. */
 void vmm_ioapic_eoi(struct vmm *vmm, uint8_t vector);
-/* Pin 0 passes the PIC's output to this CPU (unmasked ExtINT). */
-int vmm_ioapic_extint(const struct vmm *vmm);
+/* Pin 0 passes the PIC's output to this vCPU (unmasked ExtINT naming its LAPIC). */
+int vmm_ioapic_extint(const struct vmm_vcpu *cpu);
 
 /*
  * cpuid.c: KVM's supported CPUID (e, *n entries, room for cap) made to
  * agree with the machine, in place; -ENOSPC without room for the topology
- * leaves. setup does it on the vCPU with the APIC base MSR; why on error.
+ * leaves. setup does it on every vCPU, with the APIC base MSR; why on error.
  */
 int vmm_cpuid_filter(struct kvm_cpuid_entry2 *e, unsigned *n, unsigned cap,
                      const struct vmm_cpuid_policy *p);
 int vmm_cpuid_setup(struct vmm *vmm, char *why, size_t size);
 
 /*
- * kick.c: the run loop's recall. start (on the thread that runs the vCPU)
- * aims a POSIX timer raising VMM_KICK_SIGNAL at that thread; at arms it for
- * an absolute CLOCK_MONOTONIC time (0: off); its handler sets the run
- * structure's immediate_exit, which the run loop clears.
+ * kick.c: a vCPU's recall. start (on the thread that runs the vCPU) aims a
+ * POSIX timer raising VMM_KICK_SIGNAL at that thread; at arms it for an
+ * absolute CLOCK_MONOTONIC time (0: off); the signal's handler sets the
+ * vCPU's immediate_exit, which the run loop clears.
  */
 #define VMM_KICK_SIGNAL SIGRTMIN
-int vmm_kick_start(struct vmm *vmm);
-void vmm_kick_stop(struct vmm *vmm);
-void vmm_kick_at(struct vmm *vmm, uint64_t due_ns);
+int vmm_kick_start(struct vmm_vcpu *cpu);
+void vmm_kick_stop(struct vmm_vcpu *cpu);
+void vmm_kick_at(struct vmm_vcpu *cpu, uint64_t due_ns);
 
-/* mptable.c: an Intel MP table in the BIOS area (0xf0000) for the LAPIC and IOAPIC. */
+/*
+ * vcpu.c: the vCPUs' lives. prepare readies n slots (nothing open, the BSP
+ * running, the APs waiting for STARTUP, vmm->cur the BSP); create makes
+ * KVM's vCPU with its run structure and wake eventfd (why on error);
+ * destroy undoes it. run is one vCPU's loop on the calling thread until
+ * vmm->end, then it recalls the others. wake recalls a vCPU that another
+ * thread runs (a signal in KVM_RUN, the eventfd in a wait; nothing for the
+ * lock holder's own). ipi_init sends an AP back to wait for a STARTUP IPI
+ * (the BSP ignores INIT), ipi_startup starts a waiting one at vector << 12.
+ * All but prepare, create and destroy with the lock held.
+ */
+void vmm_vcpu_prepare(struct vmm *vmm, unsigned n);
+int vmm_vcpu_create(struct vmm_vcpu *cpu, char *why, size_t size);
+void vmm_vcpu_destroy(struct vmm_vcpu *cpu);
+void vmm_vcpu_run(struct vmm_vcpu *cpu);
+void vmm_vcpu_wake(struct vmm_vcpu *cpu);
+void vmm_vcpu_wake_all(struct vmm *vmm);
+void vmm_vcpu_ipi_init(struct vmm_vcpu *cpu);
+void vmm_vcpu_ipi_startup(struct vmm_vcpu *cpu, uint8_t vector);
+
+/* mptable.c: an Intel MP table in the BIOS area (0xf0000) for the vCPUs' LAPICs and the IOAPIC. */
 int vmm_mptable_write(struct vmm *vmm);
 
 /*

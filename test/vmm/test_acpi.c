@@ -8,9 +8,10 @@
  * acpica-tools): iasl disassembles each table, the disassembly compiles
  * again without errors or warnings and says what it should, and acpiexec
  * evaluates each device's _CRS. Machines without an IOAPIC get no tables.
- * The Linux loader's use of them (acpi_rsdp_addr, the e820 map around
- * them) is checked on a minimal bzImage. TAP output; the ACPICA checks
- * are skipped when iasl or acpiexec is missing.
+ * A third build, the default machine with four vCPUs, has a MADT with four
+ * processors. The Linux loader's use of them (acpi_rsdp_addr, the e820
+ * map around them) is checked on a minimal bzImage. TAP output; the
+ * ACPICA checks are skipped when iasl or acpiexec is missing.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -72,7 +73,7 @@ static uint8_t sum(const uint8_t *p, size_t len)
 }
 
 /* A VM as vm.c builds one, without KVM: guest RAM on the heap, the APICs, the virtio devices. */
-static int build(struct vmm *vmm, const struct vmm_machine *m, unsigned ndisks)
+static int build_cpus(struct vmm *vmm, const struct vmm_machine *m, unsigned ndisks, unsigned cpus)
 {
 	static const struct vmm_disk disks[2] = {
 		{ .path = "ram0", .ops = &ram_ops }, { .path = "ram1", .ops = &ram_ops },
@@ -82,8 +83,9 @@ static int build(struct vmm *vmm, const struct vmm_machine *m, unsigned ndisks)
 	int err = 0;
 
 	memset(vmm, 0, sizeof(*vmm));
-	vmm->kvm = vmm->vm = vmm->vcpu = vmm->input_fd = -1;
-	vmm->pit.timerfd = vmm->lapic.timerfd = -1;
+	vmm->kvm = vmm->vm = vmm->input_fd = -1;
+	vmm_vcpu_prepare(vmm, cpus);
+	vmm->pit.timerfd = -1;
 	vmm->machine = *m;
 	vmm->mem_size = MEM_SIZE;
 	vmm->mem = calloc(1, MEM_SIZE);
@@ -101,6 +103,11 @@ static int build(struct vmm *vmm, const struct vmm_machine *m, unsigned ndisks)
 	if (err)
 		printf("# cannot build the VM: %s %s\n", strerror(-err), why);
 	return err;
+}
+
+static int build(struct vmm *vmm, const struct vmm_machine *m, unsigned ndisks)
+{
+	return build_cpus(vmm, m, ndisks, 1);
 }
 
 static void unbuild(struct vmm *vmm)
@@ -137,6 +144,7 @@ static unsigned count(const uint8_t *hay, size_t len, const void *needle, size_t
 /* What a machine's tables must say. */
 struct expect {
 	const char *name;
+	unsigned cpus;                 /* 0: 1; LAPIC IDs lapic_id, lapic_id + 1, ... */
 	uint8_t lapic_id, ioapic_id;
 	uint32_t ioapic_base;
 	unsigned nvirtio;
@@ -199,6 +207,7 @@ static void check_madt(struct vmm *vmm, const struct tables *t, const struct exp
 {
 	const uint8_t *m = table(vmm, t->apic, "APIC"), *p, *end;
 	unsigned lapics = 0, ioapics = 0, overrides = 0, nmis = 0, bad = 0;
+	unsigned cpus = e->cpus ? e->cpus : 1;
 
 	if (!m) {
 		ok(0, "%s: no MADT", e->name);
@@ -209,9 +218,10 @@ static void check_madt(struct vmm *vmm, const struct tables *t, const struct exp
 	end = m + get32(m + 4);
 	for (p = m + 44; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1]) {
 		switch (p[0]) {
-		case 0:
+		case 0:                                /* processor UID n, the BSP first */
+			bad += p[1] != 8 || p[2] != lapics || p[3] != e->lapic_id + lapics ||
+			       get32(p + 4) != 1;
 			lapics++;
-			bad += p[1] != 8 || p[2] != 0 || p[3] != e->lapic_id || get32(p + 4) != 1;
 			break;
 		case 1:
 			ioapics++;
@@ -230,9 +240,9 @@ static void check_madt(struct vmm *vmm, const struct tables *t, const struct exp
 			bad++;
 		}
 	}
-	ok(p == end && !bad && lapics == 1 && ioapics == 1 && overrides == 1 && nmis == 1,
-	   "%s: MADT entries: LAPIC %u, IOAPIC %u at 0x%x GSI base 0, IRQ 0 -> GSI 2, LINT1 NMI",
-	   e->name, e->lapic_id, e->ioapic_id, e->ioapic_base);
+	ok(p == end && !bad && lapics == cpus && ioapics == 1 && overrides == 1 && nmis == 1,
+	   "%s: MADT entries: %u LAPIC(s) from ID %u, IOAPIC %u at 0x%x GSI base 0, IRQ 0 -> GSI 2, "
+	   "LINT1 NMI", e->name, cpus, e->lapic_id, e->ioapic_id, e->ioapic_base);
 }
 
 static void check_dsdt(struct vmm *vmm, const struct tables *t, const struct expect *e)
@@ -432,11 +442,16 @@ static void check_iasl(const struct expect *e, const struct tables *t, const cha
 	   strstr(text, "Interrupt Input LINT : 01"),
 	   "%s: apic.dsl: the LAPIC, IOAPIC %u at 0x%X, IRQ 0 -> GSI 2, LINT1 NMI", e->name,
 	   e->ioapic_id, e->ioapic_base);
-	snprintf(want, sizeof(want), "[Processor Local APIC] Length : 08 Processor ID : 00 "
-	         "Local Apic ID : %02X Flags (decoded below) : 00000001 Processor Enabled : 1",
-	         e->lapic_id);
-	ok(text && strstr(text, want), "%s: apic.dsl: processor 0 with LAPIC ID %u, enabled",
-	   e->name, e->lapic_id);
+	good = 1;
+	for (unsigned i = 0; i < (e->cpus ? e->cpus : 1); i++) {
+		snprintf(want, sizeof(want), "[Processor Local APIC] Length : 08 Processor ID : %02X "
+		         "Local Apic ID : %02X Flags (decoded below) : 00000001 Processor Enabled : 1",
+		         i, e->lapic_id + i);
+		good &= text && strstr(text, want);
+	}
+	ok(good && occurs(text, "[Processor Local APIC]") == (e->cpus ? e->cpus : 1),
+	   "%s: apic.dsl: %u processor(s) from LAPIC ID %u, enabled", e->name,
+	   e->cpus ? e->cpus : 1, e->lapic_id);
 	free(text);
 
 	text = slurp_normalized(dir, "facp.dsl");
@@ -613,12 +628,16 @@ int main(void)
 		.name = "APICs elsewhere", .lapic_id = 3, .ioapic_id = 2, .ioapic_base = 0xfec10000,
 		.nvirtio = 2, .virtio_base = { 0xfeb06000, 0xfeb04000 }, .virtio_gsi = { 7, 15 },
 	};
+	struct expect smp = def;
 	const uint64_t e820_default[] = {
 		0, 0x9fc00, 1, 0x9fc00, 0x100000 - 0x9fc00, 2, 0x100000, MEM_SIZE - 0x100000, 1,
 	};
 	const uint64_t e820_one_range[] = {
 		0, ACPI_AREA, 1, ACPI_AREA, 0x100000 - ACPI_AREA, 2, 0x100000, MEM_SIZE - 0x100000, 1,
 	};
+
+	smp.name = "default machine, 4 vCPUs";
+	smp.cpus = 4;
 
 	/* (a) the default machine: a console and two disks */
 	vmm_machine_default(&m, MEM_SIZE);
@@ -635,6 +654,15 @@ int main(void)
 		check_machine(&vmm, &other, tmp && mkdir(dir, 0700) == 0 ? dir : NULL, iasl, acpiexec);
 	else
 		ok(0, "the machine with its APICs elsewhere builds");
+	unbuild(&vmm);
+
+	/* (c) the default machine with four vCPUs: four processors in the MADT */
+	vmm_machine_default(&m, MEM_SIZE);
+	snprintf(dir, sizeof(dir), "%s/smp", tmp ? tmp : "/nonexistent");
+	if (build_cpus(&vmm, &m, 2, 4) == 0)
+		check_machine(&vmm, &smp, tmp && mkdir(dir, 0700) == 0 ? dir : NULL, iasl, acpiexec);
+	else
+		ok(0, "the default machine with four vCPUs builds");
 	unbuild(&vmm);
 
 	check_none("PICs only", pic_only);

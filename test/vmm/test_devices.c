@@ -64,7 +64,8 @@ static struct vmm *new_vmm(void)
 {
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
 
-	vmm->kvm = vmm->vm = vmm->vcpu = -1;
+	vmm->kvm = vmm->vm = -1;
+	vmm_vcpu_prepare(vmm, 1);
 	vmm->input_fd = -1;
 	vmm->pit.timerfd = -1;
 	vmm->output = collect;

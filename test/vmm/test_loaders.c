@@ -66,7 +66,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memset(&vmm, 0, sizeof(vmm));
-	vmm.kvm = vmm.vm = vmm.vcpu = -1;
+	vmm.kvm = vmm.vm = -1;
+	vmm_vcpu_prepare(&vmm, 1);
 	vmm.mem_size = GUEST_MEM;
 	vmm.mem = calloc(1, GUEST_MEM);
 	for (int k = 1; k < 4; k++) {

@@ -158,7 +158,8 @@ static struct vmm *new_vmm(void)
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
 	char why[256];
 
-	vmm->kvm = vmm->vm = vmm->vcpu = -1;
+	vmm->kvm = vmm->vm = -1;
+	vmm_vcpu_prepare(vmm, 1);
 	vmm->input_fd = -1;
 	vmm->pit.timerfd = -1;
 	vmm->output = collect;
@@ -906,7 +907,8 @@ static struct vmm *fuzz_vmm(const struct vmm_disk *disk, int input_fd)
 	struct vmm *vmm = calloc(1, sizeof(*vmm));
 	char why[256];
 
-	vmm->kvm = vmm->vm = vmm->vcpu = -1;
+	vmm->kvm = vmm->vm = -1;
+	vmm_vcpu_prepare(vmm, 1);
 	vmm->pit.timerfd = -1;
 	vmm->input_fd = input_fd;
 	vmm->output = collect;

@@ -69,7 +69,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: arbor vm --kernel FILE [--initrd FILE[ ARGS][,FILE[ ARGS]]...] [--append TEXT]\n"
-	        "                [--mem SIZE] [--config MACHINE.xml] [--disk IMG[,ro]]...\n"
+	        "                [--mem SIZE] [--cpus N] [--config MACHINE.xml] [--disk IMG[,ro]]...\n"
 	        "\n"
 	        "Boot FILE (a Linux bzImage, a Multiboot or a PVH kernel, told apart by their\n"
 	        "headers) in Arbor's user-level VMM on KVM, the guest's serial port on stdin and\n"
@@ -77,13 +77,17 @@ static void usage(FILE *f)
 	        "string, as QEMU's -initrd does; for Linux it is the initrd. --config reads\n"
 	        "Vancouver's <machine>: <mem start end> ranges and the device models in order\n"
 	        "(nullio pic pit scp kbc rtc serial ioapic lapic vcpu virtio_console virtio_block);\n"
-	        "it replaces --mem. Each --disk is a virtio block device backed by the raw image IMG (,ro: the\n"
+	        "it replaces --mem; one vCPU per <vcpu/>. --cpus N gives the guest N vCPUs (1 to %d,\n"
+	        "replacing the <vcpu/> count): vCPU 0 boots, the others wait for INIT and STARTUP\n"
+	        "IPIs, and the MP table and the ACPI MADT list them all (more than one needs a\n"
+	        "<lapic>). Each --disk is a virtio block device backed by the raw image IMG (,ro: the\n"
 	        "guest cannot write it). A virtio console shares stdin and stdout with the serial\n"
 	        "port. arbor vm appends virtio_mmio.device= for each to a Linux command line (for\n"
 	        "kernels with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES) and, on a machine with an IOAPIC\n"
 	        "as the default one, names them in ACPI tables (LNRO0005: Debian's kernels).\n"
 	        "Exit status: 0 when the guest resets or powers off, 1 when it cannot be loaded or\n"
-	        "the VMM fails, 2 for usage errors, 3 for an invalid machine description.\n");
+	        "the VMM fails, 2 for usage errors, 3 for an invalid machine description.\n",
+	        VMM_VCPUS_MAX);
 }
 
 /* A host file mapped read-only as a boot image; its name is the path. */
@@ -119,6 +123,22 @@ static void unmap_image(struct vmm_image *image)
 	if (image->data)
 		munmap((void *)image->data, image->size);
 	image->data = NULL;
+}
+
+/* --cpus: a decimal number of vCPUs, 1 to VMM_VCPUS_MAX. */
+static int parse_cpus(const char *arg, unsigned *cpus)
+{
+	char *end;
+	unsigned long n;
+
+	if (*arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno || *end || n < 1 || n > VMM_VCPUS_MAX)
+		return -1;
+	*cpus = (unsigned)n;
+	return 0;
 }
 
 /* "IMG" or "IMG,ro": a raw image for a virtio block device (optarg is ours to cut). */
@@ -195,8 +215,9 @@ int vm_main(int argc, char **argv)
 			}
 			break;
 		case 'c':
-			if (atoi(optarg) != 1) {
-				fprintf(stderr, "arbor vm: one vCPU only, so far\n");
+			if (parse_cpus(optarg, &cfg.cpus)) {
+				fprintf(stderr, "arbor vm: invalid --cpus '%s': 1 to %d vCPUs\n", optarg,
+				        VMM_VCPUS_MAX);
 				return ARBOR_EXIT_USAGE;
 			}
 			break;

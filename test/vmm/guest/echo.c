@@ -1,7 +1,8 @@
 /*
  * Echo mode (the word "echo" on the command line): after the checks, answer each line typed
  * into COM1 with "mbtest: echo: <line>" until the line "quit" (then mbtest resets) or "halt"
- * (then it halts with interrupts off, as Linux's poweroff does without ACPI). Bytes arrive by
+ * (then it stops the APs and halts with interrupts off, as Linux's poweroff does without
+ * ACPI). Bytes arrive by
  * the UART's receive interrupt (IRQ 4), so between lines the guest halts and costs its host
  * nothing.
  */
@@ -116,6 +117,7 @@ void echo_run(void)
 			break;
 		if (is_word(line, len, "halt")) {
 			report("echo: halt");
+			smp_stop();
 			cli();
 			for (;;)
 				hlt();

@@ -69,8 +69,7 @@ static uint32_t get32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The MP configuration table from a valid floating pointer, or 0. */
-static const uint8_t *mp_config(void)
+const uint8_t *mp_config(void)
 {
 	for (uint32_t a = MP_SCAN_START; a < MP_SCAN_END; a += 16) {
 		const uint8_t *f = (const uint8_t *)a;
@@ -155,7 +154,7 @@ static void route(uint32_t low)
 
 static void edge_check(void)
 {
-	uint32_t w = 0, n;
+	uint32_t w = 0, n, never = 0;
 
 	ticks = 0;
 	level_mode = 0;
@@ -169,6 +168,13 @@ static void edge_check(void)
 	}
 	n = ticks;
 	route(RTE_MASKED | MBTEST_VECTOR_IOAPIC);
+	/*
+	 * A tick that came between the last one counted and the mask waits in IRR: taken now,
+	 * as an edge, it cannot pass for the level check's first interrupt (seen once in 100 runs).
+	 */
+	sti();
+	pit_wait(&never, 1, 2);
+	cli();
 	if (n >= TICKS_WANTED)
 		report("ioapic: PIT through pin %u: %u ticks", pin, TICKS_WANTED);
 	else

@@ -134,6 +134,10 @@ void lapic_irq(uint32_t vector)
 	case MBTEST_VECTOR_IOAPIC:
 		ioapic_irq();
 		return;
+	case MBTEST_VECTOR_SMP_IPI:
+	case MBTEST_VECTOR_SMP_STOP:
+		smp_irq(vector);
+		return;
 	default:
 		report_fail("lapic: unexpected vector 0x%x", vector);
 		lapic_write(LAPIC_EOI, 0);

@@ -1,4 +1,4 @@
-/* The test guest's main: check the boot protocol, the PIC/PIT, the RTC and virtio, echo if asked, reset. */
+/* The test guest's main: check the boot protocol, the PIC/PIT, the APICs, SMP, the RTC and virtio, echo if asked, reset. */
 #include "mbtest.h"
 
 void mbtest_main(uint32_t proto, uint32_t magic, uint32_t info)
@@ -28,6 +28,7 @@ void mbtest_main(uint32_t proto, uint32_t magic, uint32_t info)
 	pit_check();
 	lapic_check();
 	ioapic_check();
+	smp_check();
 	rtc_check();
 	virtio_check();
 	report("done");

@@ -22,6 +22,8 @@
 #define MBTEST_VECTOR_LAPIC_TIMER 0x40
 #define MBTEST_VECTOR_IPI_LOW 0x45
 #define MBTEST_VECTOR_IOAPIC 0x48
+#define MBTEST_VECTOR_SMP_IPI 0x50	/* the BSP's IPIs to the APs */
+#define MBTEST_VECTOR_SMP_STOP 0x51	/* ... and the one that stops them */
 #define MBTEST_VECTOR_IPI_HIGH 0x55
 #define MBTEST_VECTORS 0x60		/* traps.S's NR_TRAP_ENTRIES */
 
@@ -66,6 +68,17 @@ void ioapic_check(void);
 /* An APIC vector (MBTEST_VECTOR_APIC_BASE and up) arrived; the handler EOIs as it needs. */
 void lapic_irq(uint32_t vector);
 void ioapic_irq(void);
+/* The MP configuration table of a valid floating pointer in 0xF0000-0xFFFFF, or 0 (ioapic.c). */
+const uint8_t *mp_config(void);
+/*
+ * SMP (smp.c): the APs the MP table ("cpus=N" on the command line) names started by
+ * INIT-SIPI-SIPI through trampoline.S, then a fixed IPI to each and one to all but the BSP.
+ */
+void smp_check(void);
+void smp_ap_main(void) __attribute__((noreturn));	/* each AP's C entry (trampoline.S) */
+void smp_irq(uint32_t vector);				/* MBTEST_VECTOR_SMP_*, on an AP */
+/* The APs started halt with interrupts off, as Linux stops them before a poweroff. */
+void smp_stop(void);
 /* The LAPIC's register window (0: none or globally disabled), a register, EOI. */
 uint32_t lapic_base(void);
 uint32_t lapic_read(uint32_t reg);
