@@ -23,28 +23,12 @@
 #include <sys/wait.h>
 #include <vmm/block.h>
 #include "virtio.h"
+#include "../unit/tap.h"
 
 #define MEM_SIZE   (32u << 20)
 #define ACPI_AREA  0xe0000u
 #define ACPI_END   0xf0000u
 #define HDR        36
-
-static int tests, failed;
-
-static void ok(int cond, const char *what, ...) __attribute__((format(printf, 2, 3)));
-
-static void ok(int cond, const char *what, ...)
-{
-	va_list ap;
-
-	tests++;
-	failed += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", tests);
-	va_start(ap, what);
-	vprintf(what, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 static void skip(const char *what, const char *why)
 {
@@ -683,6 +667,5 @@ int main(void)
 	} else if (tmp) {
 		printf("# the tables and tool logs are kept in %s\n", tmp);
 	}
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }

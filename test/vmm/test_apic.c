@@ -12,16 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "vmm_internal.h"
-
-static int tests, failed;
-
-static void ok(int cond, const char *what)
-{
-	tests++;
-	if (!cond)
-		failed++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", tests, what);
-}
+#include "../unit/tap.h"
+#include "exits.h"
 
 /* The fake clock the LAPIC reads: nanoseconds, set by the test. */
 static uint64_t fake_now;
@@ -29,23 +21,6 @@ static uint64_t fake_now;
 static uint64_t fake_clock(void)
 {
 	return fake_now;
-}
-
-/* One MMIO access through the bus, as KVM would report it. */
-static uint64_t mmio(struct vmm *vmm, int write, uint64_t addr, unsigned len, uint64_t value)
-{
-	struct kvm_run run;
-
-	memset(&run, 0, sizeof(run));
-	run.exit_reason = KVM_EXIT_MMIO;
-	run.mmio.phys_addr = addr;
-	run.mmio.len = len;
-	run.mmio.is_write = (uint8_t)write;
-	memcpy(run.mmio.data, &value, len);
-	vmm_mmio_access(vmm, &run);
-	value = 0;
-	memcpy(&value, run.mmio.data, len);
-	return value;
 }
 
 static uint32_t lapic_rd(struct vmm *vmm, unsigned reg)
@@ -569,6 +544,5 @@ int main(void)
 	test_inject();
 	test_kick();
 	test_fuzz();
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }

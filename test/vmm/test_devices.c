@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "vmm_internal.h"
-
-static int tests, failed;
+#include "../unit/tap.h"
+#include "exits.h"
 
 static uint64_t now_us(void)
 {
@@ -20,33 +20,6 @@ static uint64_t now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void ok(int cond, const char *what)
-{
-	tests++;
-	if (!cond)
-		failed++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", tests, what);
-}
-
-/* One port access through the bus, as KVM would report it. */
-static uint32_t io(struct vmm *vmm, int out, uint16_t port, unsigned size, uint32_t value)
-{
-	static uint8_t page[4096] __attribute__((aligned(8)));
-	struct kvm_run *run = (struct kvm_run *)page;
-
-	memset(page, 0, sizeof(page));
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
-	run->io.size = (uint8_t)size;
-	run->io.port = port;
-	run->io.count = 1;
-	run->io.data_offset = 1024;
-	memcpy(page + 1024, &value, size);
-	vmm_port_access(vmm, run);
-	memcpy(&value, page + 1024, size);
-	return size == 4 ? value : value & ((1u << (8 * size)) - 1);
 }
 
 static char output[4096];
@@ -260,6 +233,5 @@ int main(void)
 	test_rtc_serial_kbc();
 	test_serial_input();
 	test_fuzz();
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }

@@ -13,17 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "vmm_internal.h"
+#include "../unit/tap.h"
 
 #define GUEST_MEM (32u << 20)
-
-static int tests, failed;
-
-static void ok(int cond, const char *what)
-{
-	tests++;
-	failed += !cond;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", tests, what);
-}
 
 static uint8_t *slurp(const char *path, size_t *size)
 {
@@ -77,7 +69,7 @@ int main(int argc, char **argv)
 		char what[160];
 
 		if (!orig) {
-			ok(0, argv[k]);
+			ok(0, "%s", argv[k]);
 			continue;
 		}
 		cfg.kernel = (struct vmm_image){ argv[k], orig, size };
@@ -87,7 +79,7 @@ int main(int argc, char **argv)
 		load(&vmm, &cfg, image, size);
 		snprintf(what, sizeof(what), "%s: the intact image gets to the vCPU set-up",
 		         strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 : argv[k]);
-		ok(strstr(vmm.error, "entry state") != NULL, what);
+		ok(strstr(vmm.error, "entry state") != NULL, "%s", what);
 		for (unsigned i = 0; i < 20000; i++) {
 			memcpy(image, orig, size);
 			unsigned changes = 1 + rand_r(&seed) % 8;
@@ -106,11 +98,10 @@ int main(int argc, char **argv)
 		snprintf(what, sizeof(what), "%s: 20000 mutated images: %u refused or stopped at the vCPU, "
 		         "%u loaded, nothing crashed", strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 : argv[k],
 		         refused, loaded);
-		ok(1, what);
+		ok(1, "%s", what);
 		free(image);
 		free(orig);
 	}
 	free(vmm.mem);
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }

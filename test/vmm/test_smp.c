@@ -16,6 +16,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "vmm_internal.h"
+#include "../unit/tap.h"
+#include "exits.h"
 
 #define CPUS 4
 #define MEM_SIZE (2u << 20)
@@ -34,16 +36,6 @@ enum { ID = 0x20, TPR = 0x80, EOI = 0xb0, LDR = 0xd0, DFR = 0xe0, SVR = 0xf0, ES
 #define M_INIT     0x500u
 #define M_STARTUP  0x600u
 
-static int tests, failed;
-
-static void ok(int cond, const char *what)
-{
-	tests++;
-	if (!cond)
-		failed++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", tests, what);
-}
-
 static uint64_t fake_now = 1000000000ull;
 
 static uint64_t fake_clock(void)
@@ -52,31 +44,23 @@ static uint64_t fake_clock(void)
 }
 
 /* One MMIO access through the bus, as KVM would report it on vCPU cpu's thread. */
-static uint64_t mmio(struct vmm *vmm, unsigned cpu, int write, uint64_t addr, uint64_t value)
+/* A 4-byte MMIO access as vCPU cpu makes it (the LAPIC window is per vCPU). */
+static uint64_t cpu_mmio(struct vmm *vmm, unsigned cpu, int write, uint64_t addr, uint64_t value)
 {
-	struct kvm_run run;
-
-	memset(&run, 0, sizeof(run));
-	run.mmio.phys_addr = addr;
-	run.mmio.len = 4;
-	run.mmio.is_write = (uint8_t)write;
-	memcpy(run.mmio.data, &value, 4);
 	vmm->cur = &vmm->vcpus[cpu];
-	vmm_mmio_access(vmm, &run);
+	value = mmio(vmm, write, addr, 4, value);
 	vmm->cur = &vmm->vcpus[0];
-	value = 0;
-	memcpy(&value, run.mmio.data, 4);
 	return value;
 }
 
 static uint32_t rd(struct vmm *vmm, unsigned cpu, unsigned reg)
 {
-	return (uint32_t)mmio(vmm, cpu, 0, VMM_LAPIC_BASE + reg, 0);
+	return (uint32_t)cpu_mmio(vmm, cpu, 0, VMM_LAPIC_BASE + reg, 0);
 }
 
 static void wr(struct vmm *vmm, unsigned cpu, unsigned reg, uint32_t v)
 {
-	mmio(vmm, cpu, 1, VMM_LAPIC_BASE + reg, v);
+	cpu_mmio(vmm, cpu, 1, VMM_LAPIC_BASE + reg, v);
 }
 
 /* An IPI from cpu: the destination into ICR high, then the command. */
@@ -88,14 +72,14 @@ static void ipi(struct vmm *vmm, unsigned cpu, uint8_t dest, uint32_t low)
 
 static void ioapic_wr(struct vmm *vmm, unsigned reg, uint32_t v)
 {
-	mmio(vmm, 0, 1, VMM_IOAPIC_BASE, reg);
-	mmio(vmm, 0, 1, VMM_IOAPIC_BASE + 0x10, v);
+	cpu_mmio(vmm, 0, 1, VMM_IOAPIC_BASE, reg);
+	cpu_mmio(vmm, 0, 1, VMM_IOAPIC_BASE + 0x10, v);
 }
 
 static uint32_t ioapic_rd(struct vmm *vmm, unsigned reg)
 {
-	mmio(vmm, 0, 1, VMM_IOAPIC_BASE, reg);
-	return (uint32_t)mmio(vmm, 0, 0, VMM_IOAPIC_BASE + 0x10, 0);
+	cpu_mmio(vmm, 0, 1, VMM_IOAPIC_BASE, reg);
+	return (uint32_t)cpu_mmio(vmm, 0, 0, VMM_IOAPIC_BASE + 0x10, 0);
 }
 
 static void route(struct vmm *vmm, unsigned pin, uint32_t low, uint8_t dest)
@@ -399,17 +383,17 @@ static void check_topology(unsigned cpus, uint8_t apic_id, uint32_t ids, uint32_
 	snprintf(what, sizeof(what), "CPUID for vCPU with APIC ID %u of %u: leaf 1 counts %u, HTT, "
 	         "CmpLegacy", apic_id, cpus, ids);
 	ok(l1 && l1->ebx >> 24 == apic_id && ((l1->ebx >> 16) & 0xff) == ids &&
-	   (l1->edx & (1u << 28)) && (x1->ecx & 2), what);
+	   (l1->edx & (1u << 28)) && (x1->ecx & 2), "%s", what);
 	snprintf(what, sizeof(what), "CPUID 0xB for %u vCPUs: one thread per core (shift 0), %u cores "
 	         "(shift %u), x2APIC ID %u", cpus, cpus, shift, apic_id);
 	ok(b0 && b1 && b2 && b0->eax == 0 && b0->ebx == 1 && b0->ecx == 0x100 && b1->eax == shift &&
 	   b1->ebx == cpus && b1->ecx == 0x201 && b0->edx == apic_id && b1->edx == apic_id &&
-	   b2->ebx == 0, what);
+	   b2->ebx == 0, "%s", what);
 	snprintf(what, sizeof(what), "CPUID 4, 0x80000008, 0x8000001E for %u vCPUs: %u cores, core %u",
 	         cpus, cpus, apic_id & ((1u << shift) - 1));
 	ok(l4 && (l4->eax >> 26) == ids - 1 && (x8->ecx & 0xff) == cpus - 1 &&
 	   ((x8->ecx >> 12) & 0xf) == shift && (x1e->ebx & 0xff) == (apic_id & ((1u << shift) - 1)) &&
-	   x1e->eax == apic_id, what);
+	   x1e->eax == apic_id, "%s", what);
 }
 
 static void test_cpuid(void)
@@ -489,6 +473,5 @@ int main(void)
 	test_cpuid();
 	test_mptable();
 	test_madt();
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }

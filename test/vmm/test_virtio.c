@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <vmm/block.h>
 #include "virtio.h"
+#include "../unit/tap.h"
+#include "exits.h"
 
 #define MEM_SIZE  (1u << 20)
 #define CON_BASE  VMM_VIRTIO_BASE
@@ -62,16 +64,8 @@
 #define STATUS   0x40100
 #define DATA     0x50000
 
-static int tests, failed;
 static char output[8192];
 static size_t output_len, output_total;
-
-static void ok(int cond, const char *what)
-{
-	tests++;
-	failed += !cond;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", tests, what);
-}
 
 static void collect(void *priv, const char *data, size_t len)
 {
@@ -80,23 +74,6 @@ static void collect(void *priv, const char *data, size_t len)
 		memcpy(output + output_len, data, len);
 		output_len += len;
 	}
-}
-
-/* One MMIO access through the bus, as KVM would report it. */
-static uint64_t mmio(struct vmm *vmm, int write, uint64_t addr, unsigned len, uint64_t value)
-{
-	static struct kvm_run run;
-
-	memset(&run, 0, sizeof(run));
-	run.exit_reason = KVM_EXIT_MMIO;
-	run.mmio.phys_addr = addr;
-	run.mmio.len = len;
-	run.mmio.is_write = (uint8_t)write;
-	memcpy(run.mmio.data, &value, len);
-	vmm_mmio_access(vmm, &run);
-	value = 0;
-	memcpy(&value, run.mmio.data, len);
-	return value;
 }
 
 static uint32_t rd(struct vmm *vmm, uint64_t base, uint64_t reg)
@@ -680,7 +657,7 @@ static void test_malformed(void)
 		table[i].make(vmm, &d);
 		snprintf(what, sizeof(what), "malformed: %s -> DEVICE_NEEDS_RESET, config interrupt",
 		         table[i].what);
-		ok(needs_reset(vmm, BLK_BASE) && irq_raised(vmm, BLK_IRQ), what);
+		ok(needs_reset(vmm, BLK_BASE) && irq_raised(vmm, BLK_IRQ), "%s", what);
 
 		/* then it does nothing until reset; after the reset it works again */
 		used = get16(vmm, d.q[0].used + 2);
@@ -693,7 +670,7 @@ static void test_malformed(void)
 		quiet = get16(vmm, d.q[0].used + 2) == used && needs_reset(vmm, BLK_BASE);
 		drv_init(vmm, &d, BLK_BASE, F_FLUSH, 1, 8);
 		snprintf(what, sizeof(what), "malformed: %s: ignored until reset, then working", table[i].what);
-		ok(quiet && blk_req(vmm, &d, T_IN, 0, 512, 1, NULL) == 0, what);
+		ok(quiet && blk_req(vmm, &d, T_IN, 0, 512, 1, NULL) == 0, "%s", what);
 		free_vmm(vmm);
 	}
 }
@@ -1056,6 +1033,5 @@ int main(void)
 	unlink(image_ro);
 	free(image);
 	free(image_ro);
-	printf("1..%d\n", tests);
-	return failed ? 1 : 0;
+	return done_testing();
 }

@@ -100,6 +100,5 @@ int echo_wanted(const char *cmdline);
 void echo_run(void);
 void echo_irq(void);	/* IRQ 4, the UART's */
 
-void reset_machine(void) __attribute__((noreturn));
 
 #endif

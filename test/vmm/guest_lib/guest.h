@@ -18,4 +18,7 @@ void serial_putc(char c);
  */
 void guest_vreport(const char *prefix, const char *fmt, va_list ap);
 
+/* Reset the machine (reset.c). */
+void reset_machine(void) __attribute__((noreturn));
+
 #endif

@@ -100,7 +100,6 @@ void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "lxtest: FAIL " + format, then the reset: every later check would read the same bad hand-over. */
 void report_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-void reset_machine(void) __attribute__((noreturn));
 
 /* Loads our own identity map of the low 4 GiB: a loader need map only us, boot_params, cmdline. */
 void paging_init(void);

@@ -1,6 +1,9 @@
-/* Ends the run: keyboard-controller reset (QEMU pc), else a triple fault (machines without an i8042, e.g. microvm). */
+/*
+ * Ends the run of either test guest: a keyboard-controller reset (QEMU pc,
+ * arbor vm), else a triple fault (machines without an i8042, e.g. microvm).
+ */
+#include "guest.h"
 #include "io.h"
-#include "mbtest.h"
 
 #define KBC_STATUS 0x64
 #define KBC_CMD 0x64
@@ -13,7 +16,7 @@
 
 struct idt_desc {
 	uint16_t limit;
-	uint32_t base;
+	uintptr_t base;               /* 32 bits in mbtest, 64 in lxtest */
 } __attribute__((packed));
 
 void reset_machine(void)
