@@ -18,6 +18,7 @@
 #include "virtio.h"
 #include "../unit/tap.h"
 #include "exits.h"
+#include "guest_lib/virtio_mmio.h"
 
 #define MEM_SIZE  (1u << 20)
 #define CON_BASE  VMM_VIRTIO_BASE
@@ -28,27 +29,7 @@
 #define RO_IRQ    11
 #define SECTORS   16
 
-/* virtio-mmio registers and values, as a driver sees them */
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_DEV_FEATURES 0x010
-#define R_DEV_FEATURES_SEL 0x014
-#define R_DRV_FEATURES 0x020
-#define R_DRV_FEATURES_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_ISR 0x060
-#define R_ISR_ACK 0x064
-#define R_STATUS 0x070
-#define R_DESC 0x080
-#define R_AVAIL 0x090
-#define R_USED 0x0a0
-#define R_GENERATION 0x0fc
-#define R_CONFIG 0x100
+/* virtio-mmio values, as a driver sees them (the registers: guest_lib/virtio_mmio.h) */
 #define S_RUNNING 0x0f              /* ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK */
 #define F_SEG_MAX (1u << 2)
 #define F_RO      (1u << 5)
@@ -199,12 +180,12 @@ static void setup_queue(struct vmm *vmm, struct tdev *d, unsigned q, uint16_t nu
 	memset(vmm->mem + at, 0, 0x3000);
 	wr(vmm, d->base, R_QUEUE_SEL, q);
 	wr(vmm, d->base, R_QUEUE_NUM, num);
-	wr(vmm, d->base, R_DESC, (uint32_t)t->desc);
-	wr(vmm, d->base, R_DESC + 4, 0);
-	wr(vmm, d->base, R_AVAIL, (uint32_t)t->avail);
-	wr(vmm, d->base, R_AVAIL + 4, 0);
-	wr(vmm, d->base, R_USED, (uint32_t)t->used);
-	wr(vmm, d->base, R_USED + 4, 0);
+	wr(vmm, d->base, R_QUEUE_DESC, (uint32_t)t->desc);
+	wr(vmm, d->base, R_QUEUE_DESC + 4, 0);
+	wr(vmm, d->base, R_QUEUE_AVAIL, (uint32_t)t->avail);
+	wr(vmm, d->base, R_QUEUE_AVAIL + 4, 0);
+	wr(vmm, d->base, R_QUEUE_USED, (uint32_t)t->used);
+	wr(vmm, d->base, R_QUEUE_USED + 4, 0);
 	wr(vmm, d->base, R_QUEUE_READY, 1);
 }
 
@@ -296,7 +277,7 @@ static void test_discovery(void)
 	struct vmm *vmm = new_vmm();
 	uint32_t features;
 
-	ok(rd(vmm, CON_BASE, R_MAGIC) == 0x74726976 && rd(vmm, BLK_BASE, R_MAGIC) == 0x74726976,
+	ok(rd(vmm, CON_BASE, R_MAGIC) == MAGIC_VIRT && rd(vmm, BLK_BASE, R_MAGIC) == MAGIC_VIRT,
 	   "discovery: magic \"virt\"");
 	ok(rd(vmm, CON_BASE, R_VERSION) == 2 && rd(vmm, BLK_BASE, R_VERSION) == 2,
 	   "discovery: version 2 (virtio 1.x)");
@@ -604,9 +585,9 @@ static void requeue(struct vmm *vmm, struct tdev *d, uint16_t num, uint64_t desc
 	wr(vmm, d->base, R_QUEUE_SEL, 0);
 	wr(vmm, d->base, R_QUEUE_READY, 0);
 	wr(vmm, d->base, R_QUEUE_NUM, num);
-	wr(vmm, d->base, R_DESC, (uint32_t)desc);
-	wr(vmm, d->base, R_DESC + 4, (uint32_t)(desc >> 32));
-	wr(vmm, d->base, R_USED, (uint32_t)used);
+	wr(vmm, d->base, R_QUEUE_DESC, (uint32_t)desc);
+	wr(vmm, d->base, R_QUEUE_DESC + 4, (uint32_t)(desc >> 32));
+	wr(vmm, d->base, R_QUEUE_USED, (uint32_t)used);
 	wr(vmm, d->base, R_QUEUE_READY, 1);
 }
 
@@ -689,14 +670,14 @@ static void test_registers(void)
 	wr(vmm, BLK_BASE, R_GENERATION, 9);
 	wr(vmm, BLK_BASE, R_CONFIG, 1);
 	mmio(vmm, 1, BLK_BASE + R_CONFIG + 1, 1, 0xff);
-	ok(rd(vmm, BLK_BASE, R_MAGIC) == 0x74726976 && rd(vmm, BLK_BASE, R_VERSION) == 2 &&
+	ok(rd(vmm, BLK_BASE, R_MAGIC) == MAGIC_VIRT && rd(vmm, BLK_BASE, R_VERSION) == 2 &&
 	   rd(vmm, BLK_BASE, R_DEVICE_ID) == 2 && rd(vmm, BLK_BASE, R_QUEUE_NUM_MAX) == 128 &&
 	   rd(vmm, BLK_BASE, R_ISR) == 0 && rd(vmm, BLK_BASE, R_GENERATION) == 0 &&
 	   rd(vmm, BLK_BASE, R_CONFIG) == SECTORS, "writes to read-only registers and config are dropped");
 	wr(vmm, BLK_BASE, R_STATUS, VIRTIO_STATUS_NEEDS_RESET);
 	ok(rd(vmm, BLK_BASE, R_STATUS) == S_RUNNING, "the driver cannot set DEVICE_NEEDS_RESET");
 	wr(vmm, BLK_BASE, R_QUEUE_NUM, 2);
-	wr(vmm, BLK_BASE, R_DESC, 0x1000);
+	wr(vmm, BLK_BASE, R_QUEUE_DESC, 0x1000);
 	ok(vmm->virtio[1]->queue[0].num == 8 && vmm->virtio[1]->queue[0].desc == d.q[0].desc,
 	   "queue registers do not change under a ready queue");
 	ok(mmio(vmm, 0, BLK_BASE + R_MAGIC, 1, 0) == 0 && mmio(vmm, 0, BLK_BASE + R_MAGIC, 2, 0) == 0 &&

@@ -7,33 +7,13 @@
  */
 #include "io.h"
 #include "mbtest.h"
+#include "virtio_mmio.h"
 
 #define PROBE_BASE 0xFEB00000u
 #define PROBE_STEP 0x200u
 #define PROBE_SLOTS 64		/* 32 KiB: eight 4 KiB slots */
 #define DEVICES_MAX 4
 
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_DEV_FEATURES 0x010
-#define R_DEV_FEATURES_SEL 0x014
-#define R_DRV_FEATURES 0x020
-#define R_DRV_FEATURES_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_ISR 0x060
-#define R_ISR_ACK 0x064
-#define R_STATUS 0x070
-#define R_QUEUE_DESC 0x080
-#define R_QUEUE_AVAIL 0x090
-#define R_QUEUE_USED 0x0A0
-#define R_CONFIG 0x100
-
-#define MAGIC_VIRT 0x74726976u
 #define ID_BLOCK 2
 #define ID_CONSOLE 3
 #define S_ACK_DRIVER 0x03
