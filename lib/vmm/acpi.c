@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "bytes.h"
 #include "aml.h"
 #include "virtio.h"
 
@@ -54,19 +55,6 @@
 #define MADT_PCAT_COMPAT    1u
 enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_INT_OVERRIDE = 2, MADT_LAPIC_NMI = 4 };
 #define MADT_LAPIC_ENABLED  1u
-
-static uint8_t checksum(const uint8_t *p, size_t len)
-{
-	uint8_t sum = 0;
-
-	while (len--)
-		sum = (uint8_t)(sum + *p++);
-	return (uint8_t)-sum;
-}
-
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 /* A System Description Table header; the checksum is set by finish(). */
 static void header(uint8_t *t, const char *signature, uint32_t len, uint8_t revision)

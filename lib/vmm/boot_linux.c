@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include "bytes.h"
 #include "virtio.h"
 
 /* Guest-physical layout below 1 MiB: all in conventional memory. */
@@ -55,12 +56,6 @@
 /* The BIOS area: the ACPI tables (0xe0000) and the MP table (0xf0000) live there. */
 #define BIOS_AREA      0xe0000u
 #define BIOS_AREA_END  0x100000u
-
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 int vmm_linux_probe(const uint8_t *image, size_t size)
 {

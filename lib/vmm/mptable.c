@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "bytes.h"
 #include "vmm_internal.h"
 
 #define MPTABLE_ADDR    0xf0000u      /* in the 64 KiB Linux scans (0xf0000-0xfffff) */
@@ -24,18 +25,6 @@ enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT };
 #define LAPIC_VERSION   0x14
 #define IOAPIC_VERSION  0x11
 #define ISA_BUS         0
-
-static uint8_t checksum(const uint8_t *p, size_t len)
-{
-	uint8_t sum = 0;
-
-	while (len--)
-		sum = (uint8_t)(sum + *p++);
-	return (uint8_t)-sum;
-}
-
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
 /* An interrupt source entry (I/O or local: same 8-byte layout). */
 static uint8_t *intsrc(uint8_t *p, uint8_t entry, uint8_t type, uint8_t bus_irq, uint8_t dest,

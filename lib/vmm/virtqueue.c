@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "bytes.h"
 #include "virtio.h"
 
 #define VIRTQ_DESC_F_NEXT         1
@@ -32,14 +33,6 @@ static int size_ok(uint16_t num, uint16_t max)
 static uint64_t desc_bytes(uint16_t num)  { return 16ull * num; }
 static uint64_t avail_bytes(uint16_t num) { return 6ull + 2ull * num; }
 static uint64_t used_bytes(uint16_t num)  { return 6ull + 8ull * num; }
-
-static uint16_t load16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 int vmm_virtqueue_check(struct vmm *vmm, const struct vmm_virtqueue *q, uint16_t max)
 {
@@ -80,7 +73,7 @@ int vmm_virtqueue_has_avail(struct vmm *vmm, const struct vmm_virtqueue *q)
 	const uint8_t *avail = size_ok(q->num, VMM_VIRTQUEUE_MAX) ?
 	                       vmm_gpa(vmm, q->avail, avail_bytes(q->num)) : NULL;
 
-	return avail && load16(avail + 2) != q->next_avail;
+	return avail && get16(avail + 2) != q->next_avail;
 }
 
 int vmm_virtqueue_pop(struct vmm *vmm, struct vmm_virtqueue *q, struct vmm_virtq_chain *c)
@@ -96,12 +89,12 @@ int vmm_virtqueue_pop(struct vmm *vmm, struct vmm_virtqueue *q, struct vmm_virtq
 	table = vmm_gpa(vmm, q->desc, desc_bytes(q->num));
 	if (!avail || !table)
 		return -EPROTO;
-	idx = load16(avail + 2);
+	idx = get16(avail + 2);
 	if (idx == q->next_avail)
 		return 0;
 	if ((uint16_t)(idx - q->next_avail) > q->num)
 		return -EPROTO;                   /* more available than the queue holds */
-	i = load16(avail + 4 + 2u * (q->next_avail & (q->num - 1)));
+	i = get16(avail + 4 + 2u * (q->next_avail & (q->num - 1)));
 	if (i >= q->num)
 		return -EPROTO;
 	c->head = i;
@@ -146,7 +139,7 @@ int vmm_virtqueue_wants_interrupt(struct vmm *vmm, const struct vmm_virtqueue *q
 {
 	const uint8_t *avail = vmm_gpa(vmm, q->avail, 2);
 
-	return !avail || !(load16(avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	return !avail || !(get16(avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
 size_t vmm_virtqueue_gather(const struct vmm_virtq_chain *c, uint64_t off, void *dst, size_t len)
