@@ -9,18 +9,8 @@
 # Without a usable /dev/kvm the test is skipped with the reason.
 # Usage: test_vm_boot.sh ARBOR MBTEST MODULE MBTEST_PVH MACHINES_DIR
 arbor=$1 kernel=$2 module=$3 pvh=$4 machines=$5
-if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "1..0 # SKIP no usable /dev/kvm on this host"
-	exit 0                 # TAP: meson counts a plan of 0 with SKIP as skipped, exit 77 as an error
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; sed 's/^/# /' "$tmp/out"; fi
-}
-line() { grep -qF "$1" "$tmp/out"; echo $?; }
+. "$(dirname "$0")/vm_tap.sh"
+need_kvm
 
 timeout 120 "$arbor" vm --kernel "$kernel" --mem 64M --append "foo=bar" \
 	--initrd "$module arg1=x" >"$tmp/out" 2>&1

@@ -21,14 +21,8 @@ COMMANDS_TIMEOUT=${ARBOR_DEBIAN_COMMANDS_TIMEOUT:-30} # from the marker to power
 MARKER=ARBOR-GUEST-READY
 APPEND="console=ttyS0 panic=-1"
 
-skip() {
-	echo "1..0 # SKIP $*"
-	exit 0                 # TAP: meson counts a plan of 0 with SKIP as skipped, exit 77 as an error
-}
-
-if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	skip "no usable /dev/kvm on this host"
-fi
+. "$(dirname "$0")/vm_tap.sh"
+need_kvm
 command -v qemu-system-x86_64 >/dev/null ||
 	skip "no qemu-system-x86_64 for the control run (apt-get install qemu-system-x86)"
 
@@ -43,7 +37,6 @@ elif [ $rc -ne 0 ]; then
 fi
 version=$(cat "$work/version")
 
-tmp=$(mktemp -d) || exit 1
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -82,16 +75,6 @@ kill "$pid" 2>/dev/null
 wait "$pid"
 pid=
 
-n=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		tail -n 40 "$3" | sed 's/^/# /'
-	fi
-}
 
 # boot OUT COMMAND...: arbor vm with the disk; once /init is ready, the commands on its serial
 # input. Its exit status.

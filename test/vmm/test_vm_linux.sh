@@ -7,18 +7,8 @@
 # devices, none in e820 RAM), and resets. Skipped without a usable /dev/kvm.
 # Usage: test_vm_linux.sh ARBOR LXTEST INITRD MACHINES_DIR
 arbor=$1 kernel=$2 initrd=$3 machines=$4
-if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "1..0 # SKIP no usable /dev/kvm on this host"
-	exit 0                 # TAP: meson counts a plan of 0 with SKIP as skipped, exit 77 as an error
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; sed 's/^/# /' "$tmp/out"; fi
-}
-line() { grep -qF "$1" "$tmp/out"; echo $?; }
+. "$(dirname "$0")/vm_tap.sh"
+need_kvm
 
 timeout 120 "$arbor" vm --kernel "$kernel" --mem 128M --append "lxtest foo=bar" --initrd "$initrd" \
 	>"$tmp/out" 2>&1
