@@ -45,7 +45,7 @@ void bootinfo_module(uint32_t index, uint64_t start, uint64_t end, const char *c
 	if (start < (uint32_t)__kernel_end && end > (uint32_t)__kernel_start)
 		report_fail("module %u overlaps the kernel image", index);
 
-	switch (module_check((const uint8_t *)(uint32_t)start, size, &why)) {
+	switch (pattern_check((const uint8_t *)(uint32_t)start, size, "MBTESTMD", 13, &why)) {
 	case 1:
 		report("module %u '%s' %u bytes, checksum ok", index, cmdline, size);
 		break;

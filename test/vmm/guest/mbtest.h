@@ -58,7 +58,6 @@ void multiboot_report(uint32_t info);
 void pvh_report(uint32_t start_info);
 
 /* 1: a good mbtest module; 0: not one of ours; -1: ours but damaged (*why says how). */
-int module_check(const uint8_t *data, uint32_t size, const char **why);
 
 void idt_init(void);
 void lapic_virtual_wire(void);

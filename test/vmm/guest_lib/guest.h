@@ -8,6 +8,7 @@
 #define GUEST_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 void serial_init(void);
 void serial_putc(char c);
@@ -17,6 +18,13 @@ void serial_putc(char c);
  * (32-bit), %x, %lx (unsigned long), %llx (64-bit) and field widths.
  */
 void guest_vreport(const char *prefix, const char *fmt, va_list ap);
+
+/*
+ * A data file of guest_lib/mkpattern.py with this magic and multiplier
+ * (pattern.c): 1 intact, -1 damaged (why says how), 0 not one of ours.
+ */
+int pattern_check(const uint8_t *data, uint64_t size, const char *magic, unsigned multiplier,
+                  const char **why);
 
 /* Reset the machine (reset.c). */
 void reset_machine(void) __attribute__((noreturn));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a data file a test guest recognises and verifies: mbtest's boot
-module ("MBTESTMD", multiplier 13, checked by guest/module.c) and lxtest's
-initrd ("LXINITRD", multiplier 31, checked by lxguest/initrd.c).
+module ("MBTESTMD", multiplier 13) and lxtest's initrd ("LXINITRD",
+multiplier 31); guest_lib/pattern.c checks both.
 
 Usage: mkpattern.py MAGIC MULTIPLIER OUTPUT
 

@@ -130,7 +130,7 @@ void bootparams_initrd(const uint8_t *bp)
 			    size, LXTEST_INITRD_ADDR_MAX);
 	if (overlaps_kernel(addr, size))
 		report_fail("initrd at 0x%08lx inside the kernel's init_size area", addr);
-	switch (initrd_check((const uint8_t *)addr, size, &why)) {
+	switch (pattern_check((const uint8_t *)addr, size, "LXINITRD", 31, &why)) {
 	case 1:
 		report("initrd at 0x%08lx %u bytes, checksum ok", addr, (uint32_t)size);
 		break;

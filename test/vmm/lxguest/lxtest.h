@@ -118,7 +118,6 @@ void bootparams_loader(const uint8_t *bp);
 void acpi_check(const uint8_t *bp);
 
 /* 1: the known test initrd, intact; 0: not ours; -1: ours but damaged (*why says how). */
-int initrd_check(const uint8_t *data, uint64_t size, const char **why);
 
 #endif
 #endif
