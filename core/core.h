@@ -67,7 +67,7 @@ struct core_service {
 };
 
 extern const struct core_service pd_service, cpu_service, rom_service, log_service, report_service,
-                                 vm_service;
+                                 vm_service, host_tcp_service;
 
 /* ---- vm_session.c ---- */
 

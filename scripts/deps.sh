@@ -5,8 +5,9 @@ set -eu
 
 # acpica-tools (iasl, acpiexec): test/vmm/test_acpi.c checks the VMM's ACPI tables with them;
 # qemu-system-x86: the control runs of test/vmm and the VMM benchmarks' baseline
+# netcat-openbsd, tmux: the peers of the Terminal tests (test/terminal)
 packages="gcc meson ninja-build pkg-config python3 libc6-dev libseccomp-dev libelf-dev
-libdw-dev libexpat1-dev busybox-static bubblewrap netcat-openbsd util-linux procps acpica-tools
+libdw-dev libexpat1-dev busybox-static bubblewrap netcat-openbsd tmux util-linux procps acpica-tools
 qemu-system-x86"
 
 missing=""

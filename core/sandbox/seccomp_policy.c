@@ -138,12 +138,15 @@ static const struct policy_rule policy[] = {
 	ALLOW(timerfd_settime), ALLOW(timerfd_gettime),
 
 	/*
-	 * Sockets come only as capabilities (socketpair ends) or from
-	 * socketpair itself; using them is fine, creating others is not.
+	 * Sockets come only as capabilities (socketpair ends, or sockets core
+	 * made for a Host_tcp session) or from socketpair itself; using them
+	 * is fine, accepting on a listener handed over too, but creating
+	 * others, or pointing one somewhere else, is not.
 	 */
 	ALLOW(sendmsg), ALLOW(recvmsg), ALLOW(sendmmsg), ALLOW(recvmmsg), ALLOW(sendto),
 	ALLOW(recvfrom), ALLOW(shutdown), ALLOW(getsockopt), ALLOW(setsockopt),
-	ALLOW(getsockname), ALLOW(getpeername),
+	ALLOW(getsockname), ALLOW(getpeername), ALLOW(accept), ALLOW(accept4),
+	DENY(bind), DENY(connect), DENY(listen),
 	ALLOW_IF(socketpair, LOW32_IS(0, AF_UNIX)),
 	DENY_IF(socketpair, ANY(0)),
 	DENY(socket),
