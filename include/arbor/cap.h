@@ -22,7 +22,7 @@ enum arbor_cap_kind {
 	ARBOR_CAP_RPC       = 2,
 	ARBOR_CAP_DATASPACE = 3,
 	ARBOR_CAP_SIGNAL    = 4,
-	ARBOR_CAP_DEVICE    = 5,  /* a host character device core opened (a VM session's /dev/kvm) */
+	ARBOR_CAP_DEVICE    = 5,  /* a host device or socket core opened (/dev/kvm, a TCP socket) */
 };
 
 struct arbor_cap;

@@ -152,7 +152,37 @@ static void unix_sockets(struct verdict *v)
 	verdict_denied(v, "socket allowed, connect: %s", buf);
 }
 
+/*
+ * A socket the component may have (a socketpair end) turned into a
+ * listener or pointed somewhere: bind, listen and connect are core's to do
+ * (Host_tcp), never the component's.
+ */
+static void rebind_socketpair(struct verdict *v)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + 12);
+	int sv[2], bound, bind_err, connected, connect_err;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		verdict_denied(v, "socketpair: %s", verdict_errno_name(errno));
+		return;
+	}
+	memcpy(sa.sun_path + 1, "arbor-escape", 12);     /* abstract: no file needed */
+	bound = bind(sv[0], (struct sockaddr *)&sa, salen) == 0 && listen(sv[0], 1) == 0;
+	bind_err = errno;
+	connected = connect(sv[1], (struct sockaddr *)&sa, salen) == 0;
+	connect_err = errno;
+	close(sv[0]);
+	close(sv[1]);
+	if (bound || connected)
+		verdict_escaped(v, "a socketpair end was %s", bound ? "bound and listening" : "connected");
+	else
+		verdict_denied(v, "bind: %s, connect: %s", verdict_errno_name(bind_err),
+		               verdict_errno_name(connect_err));
+}
+
 const struct attempt escape_net_attempts[] = {
+	{ "bind, listen or connect a socketpair end", rebind_socketpair, ATTEMPT_INLINE },
 	{ "connect to the host's TCP listener on 127.0.0.1", host_listener, ATTEMPT_INLINE },
 	{ "connect to 1.1.1.1:80", outside_world, ATTEMPT_INLINE },
 	{ "send a UDP datagram to 8.8.8.8:53", udp_outside, ATTEMPT_INLINE },
