@@ -67,7 +67,15 @@ struct core_service {
 };
 
 extern const struct core_service pd_service, cpu_service, rom_service, log_service, report_service,
-                                 vm_service, host_tcp_service;
+                                 vm_service, host_tcp_service, host_terminal_service;
+
+/* ---- host_terminal_session.c ---- */
+
+/*
+ * The control socket of `arbor run`'s terminal (--terminal-fd; taken): the
+ * terminal is lent to the oldest Host_terminal session waiting for one.
+ */
+void host_terminal_session_run_terminal(int fd);
 
 /* ---- vm_session.c ---- */
 

@@ -4,13 +4,16 @@
  * module, serves core's services on one entrypoint, and on SIGINT/SIGTERM
  * or the root's end tears the whole tree down, leaving nothing behind.
  */
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,7 +44,27 @@ static void usage(FILE *f)
 	        "  --ram SIZE     RAM quota of the root component (K/M/G suffixes; default 1G)\n"
 	        "  --caps N       cap quota of the root component (default 10000)\n"
 	        "  --name NAME    label of the root component (default: init)\n"
-	        "  --verbose      log every process core starts, with its pid\n");
+	        "  --verbose      log every process core starts, with its pid\n"
+	        "  --terminal-fd N  a SOCK_SEQPACKET socket to the arbor tool owning a terminal:\n"
+	        "                 lent to the first Host_terminal session (see arbor-core(1))\n");
+}
+
+/* --terminal-fd: a SOCK_SEQPACKET socket, kept from the components (close-on-exec). */
+static int terminal_fd_option(const char *arg)
+{
+	char *end;
+	long fd = strtol(arg, &end, 10);
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	if (*end || end == arg || fd < 0 || fd > INT_MAX ||
+	    getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_SEQPACKET) {
+		fprintf(stderr, "arbor-core: --terminal-fd '%s' is not a SOCK_SEQPACKET socket\n", arg);
+		return -1;
+	}
+	fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	host_terminal_session_run_terminal((int)fd);
+	return 0;
 }
 
 static void log_backend(const char *text, unsigned len)
@@ -116,6 +139,7 @@ int main(int argc, char **argv)
 		{ "caps",    required_argument, NULL, 'c' },
 		{ "name",    required_argument, NULL, 'n' },
 		{ "verbose", no_argument,       NULL, 'v' },
+		{ "terminal-fd", required_argument, NULL, 't' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ 0 },
 	};
@@ -148,6 +172,10 @@ int main(int argc, char **argv)
 			break;
 		case 'n': name = optarg; break;
 		case 'v': core.verbose = 1; break;
+		case 't':
+			if (terminal_fd_option(optarg))
+				return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		default:  usage(stderr); return 2;
 		}

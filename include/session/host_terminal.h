@@ -54,4 +54,22 @@ struct arbor_host_terminal_window {
 	uint16_t lines;
 };
 
+/*
+ * Core and the arbor tool (not components): how a terminal reaches core.
+ * SOCK_SEQPACKET messages of a type byte and text of at most
+ * ARBOR_HOST_TERMINAL_CTL_MAX bytes (no NUL). `arbor run` passes core one
+ * end of a pair (--terminal-fd); core sends STREAM on it each time it
+ * attaches the run's terminal. `arbor attach` connects to
+ * ARBOR_HOST_TERMINAL_SOCKET in core's run directory, sends ATTACH and gets
+ * STREAM or ERROR back.
+ */
+#define ARBOR_HOST_TERMINAL_SOCKET  "terminal.sock"
+#define ARBOR_HOST_TERMINAL_CTL_MAX 1024u
+
+enum arbor_host_terminal_ctl {
+	ARBOR_HOST_TERMINAL_CTL_ATTACH = 'a',  /* tool -> core: the label wanted ("": the only free one) */
+	ARBOR_HOST_TERMINAL_CTL_STREAM = 's',  /* core -> tool: the session's label, one fd: the stream */
+	ARBOR_HOST_TERMINAL_CTL_ERROR  = 'e',  /* core -> tool: why not, a line for the person */
+};
+
 #endif

@@ -47,6 +47,9 @@ int ps_main(int argc, char **argv);
 /* arbor show LABEL [-o text|json] [--core PID]: one component of them. */
 int show_main(int argc, char **argv);
 
+/* arbor attach [LABEL] [--pid PID]: this terminal to a running Host_terminal session. */
+int attach_main(int argc, char **argv);
+
 /* arbor vm --kernel FILE [...]: boot a guest in the user-level VMM. */
 int vm_main(int argc, char **argv);
 

@@ -15,6 +15,7 @@ static const struct arbor_verb verbs[] = {
 	{ "test",  test_main,  "run a test scenario (<runtime> with <succeed>/<fail>) and judge it" },
 	{ "ps",    ps_main,    "the running instances: components, state, RAM and caps" },
 	{ "show",  show_main,  "one component of a running instance" },
+	{ "attach", attach_main, "attach this terminal to a running instance's terminal session" },
 	{ "vm",    vm_main,    "boot a guest (Multiboot) in the user-level VMM on KVM" },
 	{ "check", check_main, "validate init configurations offline (parse, validate, route)" },
 };

@@ -9,6 +9,7 @@
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "arbor.h"
 #include "scenario.h"
 
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 	        "  --until REGEX   stop at the first log line matching REGEX (exit 0)\n"
 	        "  --timeout S     stop after S seconds (exit 124)\n"
 	        "  --ram SIZE      init's RAM quota (default 1G)\n"
+	        "On a terminal, the first Host_terminal session gets it (raw; Ctrl-] stops the run).\n"
 	        "Exit status: init's (with <exit propagate=\"yes\"/>), 0 after Ctrl-C or --until,\n"
 	        "124 on timeout, 3 when the configuration is invalid, 1 on other failures.\n");
 }
@@ -86,6 +88,13 @@ int run_main(int argc, char **argv)
 		return ARBOR_EXIT_USAGE;
 	}
 	sc.config = argv[optind];
+	/*
+	 * On a terminal, core may lend it to a Host_terminal session
+	 * (run/terminal_echo.xml); not from the background, where changing
+	 * its mode would stop us (SIGTTOU): `arbor attach` brings it later.
+	 */
+	sc.terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+	              tcgetpgrp(STDIN_FILENO) == getpgrp();
 	status = scenario_check(sc.config, NULL);
 	if (!status) {
 		sc.line = until ? until_matched : NULL;

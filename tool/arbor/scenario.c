@@ -2,7 +2,9 @@
  * Running a scenario: the configuration checked, served as ROM "config"
  * from a private directory (a symlink, so that core follows the user's
  * edits), core started with init, its log copied line by line and handed
- * to the verb, which may end the run.
+ * to the verb, which may end the run. With sc->terminal, core may lend
+ * the terminal to a Host_terminal session: this process relays it (tty.c),
+ * and Ctrl-] stops the run as Ctrl-C does while the terminal is cooked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,20 +14,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <arbor/error.h>
 #include <sandbox/validate.h>
+#include <session/host_terminal.h>
 #include "arbor.h"
 #include "scenario.h"
+#include "tty.h"
 
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
 {
 	interrupted = sig;
+	tty_restore();
 }
 
 int scenario_check(const char *file, const char *shown)
@@ -69,8 +76,35 @@ static int add_dir(const char **dirs, unsigned *n, const char *dir)
 	return 0;
 }
 
-/* Run core; copy its log to stdout; stop at --until or the timeout. */
-static int supervise(const struct scenario *sc, pid_t core, int out)
+/*
+ * A message on the terminal's control socket: core lends the terminal to
+ * a session; relay it, unless the run is ending. Returns ctl, or -1 once
+ * core closed it.
+ */
+static int terminal_lent(int ctl, int stopping)
+{
+	char type, label[ARBOR_HOST_TERMINAL_CTL_MAX + 1];
+	int fd, err = tty_ctl_recv(ctl, &type, label, sizeof(label), &fd);
+
+	if (err == -EAGAIN || err == -EINTR || err == -EPROTO)
+		return ctl;
+	if (err) {
+		close(ctl);
+		return -1;
+	}
+	if (type != ARBOR_HOST_TERMINAL_CTL_STREAM || stopping || tty_relay_active()) {
+		if (fd >= 0)
+			close(fd);
+		return ctl;
+	}
+	err = tty_relay_start(fd, label, "stops");
+	if (err)
+		fprintf(stderr, "arbor: cannot lend the terminal to '%s': %s\n", label, strerror(-err));
+	return ctl;
+}
+
+/* Run core; copy its log to stdout; stop at --until or the timeout; relay the terminal. */
+static int supervise(const struct scenario *sc, pid_t core, int out, int ctl)
 {
 	char line[8192];
 	size_t len = 0;
@@ -79,8 +113,17 @@ static int supervise(const struct scenario *sc, pid_t core, int out)
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		struct pollfd pfd = { .fd = out, .events = POLLIN };
+		struct pollfd pfd[2 + TTY_RELAY_POLLFDS] = { { .fd = out, .events = POLLIN } };
+		unsigned nfds = 1, relay_at = 0, relay_n = 0;
 		int wait_ms = -1;
+
+		if (ctl >= 0)
+			pfd[nfds++] = (struct pollfd){ .fd = ctl, .events = POLLIN };
+		if (tty_relay_active()) {
+			relay_at = nfds;
+			relay_n = tty_relay_pollfds(pfd + nfds);
+			nfds += relay_n;
+		}
 
 		if (sc->timeout_s > 0) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
@@ -99,10 +142,24 @@ static int supervise(const struct scenario *sc, pid_t core, int out)
 			stopping = 1;
 			kill(core, SIGTERM);
 		}
-		int r = poll(&pfd, 1, wait_ms);
+		int r = poll(pfd, nfds, wait_ms);
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r <= 0)
+			continue;
+		if (relay_n) {
+			int state = tty_relay_handle(pfd + relay_at, relay_n);
+			if (state != TTY_RELAY_ON)
+				tty_relay_stop(state == TTY_RELAY_ENDED);
+			if (state == TTY_RELAY_ESCAPE && !stopping) {
+				result = 0;
+				stopping = 1;
+				kill(core, SIGTERM);
+			}
+		}
+		if (ctl >= 0 && pfd[1].revents)
+			ctl = terminal_lent(ctl, stopping);
+		if (!pfd[0].revents)
 			continue;
 		ssize_t n = read(out, line + len, sizeof(line) - 1 - len);
 		if (n <= 0)
@@ -132,6 +189,9 @@ static int supervise(const struct scenario *sc, pid_t core, int out)
 		}
 		fflush(stdout);
 	}
+	tty_relay_stop(0);
+	if (ctl >= 0)
+		close(ctl);
 	if (len && !sc->quiet) {
 		line[len] = '\0';
 		puts(line);
@@ -151,8 +211,9 @@ int scenario_run(const struct scenario *sc)
 	const char *dirs[SCENARIO_DIRS_MAX];
 	unsigned ndirs = 0;
 	char tmp[] = "/tmp/arbor-run-XXXXXX", link_path[PATH_MAX], config[PATH_MAX];
-	int status, pipefd[2];
-	pid_t core;
+	char terminal_fd[16];
+	int status, pipefd[2], ctl[2] = { -1, -1 };
+	pid_t core, parent;
 
 	if (!realpath(sc->config, config) || !mkdtemp(tmp)) {
 		fprintf(stderr, "arbor: %s: %s\n", sc->config, strerror(errno));
@@ -180,8 +241,15 @@ int scenario_run(const struct scenario *sc)
 		perror("arbor: pipe");
 		return ARBOR_EXIT_FAILURE;
 	}
+	/* the terminal's control socket: core sends the streams of the sessions it lends it to */
+	if (sc->terminal && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl)) {
+		perror("arbor: socketpair");
+		ctl[0] = ctl[1] = -1;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	parent = getpid();
 	core = fork();
 	if (core == 0) {
 		char *args[2 * SCENARIO_DIRS_MAX + 8];
@@ -195,6 +263,16 @@ int scenario_run(const struct scenario *sc)
 			args[n++] = "--ram";
 			args[n++] = (char *)sc->ram;
 		}
+		if (ctl[1] >= 0) {
+			int null = open("/dev/null", O_RDONLY);
+			snprintf(terminal_fd, sizeof(terminal_fd), "%d", ctl[1]);
+			fcntl(ctl[1], F_SETFD, 0);
+			args[n++] = "--terminal-fd";
+			args[n++] = terminal_fd;
+			/* the terminal stays with this process: core reaches it through ctl only */
+			if (null >= 0)
+				dup2(null, STDIN_FILENO);
+		}
 		args[n++] = "--";
 		args[n++] = "init";
 		args[n++] = "--report-state";    /* to core, for arbor show */
@@ -203,16 +281,24 @@ int scenario_run(const struct scenario *sc)
 		dup2(pipefd[1], 2);
 		/* Ctrl-C reaches us; we stop core with SIGTERM, which tears the tree down */
 		setpgid(0, 0);
+		/* and so does our own end, even by SIGKILL: no tree outlives its arbor run */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(ARBOR_EXIT_FAILURE);
 		execv(args[0], args);
 		fprintf(stderr, "arbor: cannot run %s: %s\n", args[0], strerror(errno));
 		_exit(ARBOR_EXIT_FAILURE);
 	}
 	close(pipefd[1]);
+	if (ctl[1] >= 0)
+		close(ctl[1]);
 	if (core < 0) {
 		perror("arbor: fork");
+		if (ctl[0] >= 0)
+			close(ctl[0]);
 		status = ARBOR_EXIT_FAILURE;
 	} else {
-		status = supervise(sc, core, pipefd[0]);
+		status = supervise(sc, core, pipefd[0], ctl[0]);
 	}
 	close(pipefd[0]);
 	unlink(link_path);

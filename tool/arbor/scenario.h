@@ -23,6 +23,7 @@ struct scenario {
 	scenario_line_fn *line;                   /* may be NULL */
 	void *priv;
 	int quiet;                                /* do not copy the log to stdout */
+	int terminal;                             /* lend stdin/stdout, a terminal, to a Host_terminal session */
 };
 
 /*
