@@ -28,6 +28,7 @@ struct host_tcp_session {
 	char label[ARBOR_LABEL_MAX];
 	struct sockaddr_in addr;
 	int listener;                  /* -1: a connect session */
+	int connect_warned;            /* a client retrying every second must not flood the log */
 };
 
 /* "ADDR:PORT" with a dotted IPv4 address and a port 1..65535. */
@@ -86,9 +87,16 @@ static int op_connect(struct arbor_rpc_request *req)
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ARBOR_E_OUT_OF_CAPS;
-	/* refused or unreachable shows as SO_ERROR on the socket, as for any connect */
-	if (connect(fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) && errno != EINPROGRESS)
+	/*
+	 * Refused shows as SO_ERROR on the socket, as for any connect; a
+	 * failure at once (no route) as an unconnected socket (getpeername()
+	 * fails), which the client retries: say it once.
+	 */
+	if (connect(fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) && errno != EINPROGRESS &&
+	    !s->connect_warned) {
 		core_warning("Host_tcp for \"%s\": connect: %s", s->label, strerror(errno));
+		s->connect_warned = 1;
+	}
 	return reply_socket(req, fd);
 }
 

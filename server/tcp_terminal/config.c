@@ -1,0 +1,152 @@
+/* tcp_terminal's config ROM: read, checked, re-read on change (see config.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arbor/error.h>
+#include <arbor/log.h>
+#include <sandbox/policy.h>
+#include <session/parent.h>
+#include "config.h"
+
+static int is_ipv4(const char *text)
+{
+	struct in_addr addr;
+
+	return inet_pton(AF_INET, text, &addr) == 1;
+}
+
+/* A port is 1..65535 in plain decimal: "8K" or "0x1f90" would surprise a reader. */
+static int parse_port(const char *text, uint16_t *port)
+{
+	unsigned long value = 0;
+
+	if (!*text || strlen(text) > 5)
+		return ARBOR_E_INVALID;
+	for (const char *c = text; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return ARBOR_E_INVALID;
+		value = value * 10 + (unsigned long)(*c - '0');
+	}
+	if (value < 1 || value > 65535)
+		return ARBOR_E_INVALID;
+	*port = (uint16_t)value;
+	return 0;
+}
+
+static int bad_attr(const struct xml_node *node, const char *attr, const char *value,
+                    const char *why)
+{
+	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
+	            attr, value, why);
+	return ARBOR_E_INVALID;
+}
+
+/* Every value a session would use, checked now: a typo shows at start, not at the first client. */
+static int check_policy(const struct xml_node *policy)
+{
+	const char *port = xml_attr(policy, "port");
+	const char *ip = xml_attr(policy, "ip");
+	uint16_t number;
+
+	if (port && parse_port(port, &number))
+		return bad_attr(policy, "port", port, "is not a port number (1..65535)");
+	if (ip && !is_ipv4(ip))
+		return bad_attr(policy, "ip", ip, "is not a dotted IPv4 address");
+	return 0;
+}
+
+static int check(const struct xml_node *root)
+{
+	const char *listen = xml_attr(root, "listen");
+	int err = 0;
+
+	if (listen && !is_ipv4(listen))
+		return bad_attr(root, "listen", listen, "is not a dotted IPv4 address");
+	for (const struct xml_node *n = xml_first_child(root, NULL); n && !err;
+	     n = xml_next_sibling(n, NULL)) {
+		const char *type = xml_node_type(n);
+		if (!strcmp(type, "policy") || !strcmp(type, "default-policy"))
+			err = check_policy(n);
+	}
+	return err;
+}
+
+/* Fetch the ROM's current content, parse and check it; the old config stays on failure. */
+static int load(struct config *cfg)
+{
+	struct xml_node *root = NULL;
+	struct xml_error xerr;
+	const char *listen;
+	int err = arbor_rom_refresh(&cfg->rom);
+
+	if (err)
+		return err;
+	err = xml_parse(cfg->rom.text, cfg->rom.len, "config", &root, &xerr);
+	if (err) {
+		arbor_error("config:%lu:%lu: %s", xerr.line, xerr.column, xerr.message);
+		return err;
+	}
+	err = check(root);
+	if (err) {
+		xml_free(root);
+		return err;
+	}
+	listen = xml_attr(root, "listen");
+	snprintf(cfg->listen, sizeof(cfg->listen), "%s", listen ? listen : CONFIG_DEFAULT_LISTEN);
+	xml_free(cfg->root);
+	cfg->root = root;
+	return 0;
+}
+
+static void changed(struct arbor_rom *rom)
+{
+	struct config *cfg = container_of(rom, struct config, rom);
+
+	/* new policies apply to new sessions; a session keeps its port until it closes */
+	if (load(cfg))
+		arbor_warning("keeping the previous config");
+}
+
+int config_open(struct config *cfg, struct arbor_env *env)
+{
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->env = env;
+	err = arbor_rom_open(env, &cfg->rom, "config", changed);
+	if (err)
+		return err;
+	err = load(cfg);
+	if (err)
+		arbor_rom_close(&cfg->rom);
+	return err;
+}
+
+void config_close(struct config *cfg)
+{
+	arbor_rom_close(&cfg->rom);
+	xml_free(cfg->root);
+	cfg->root = NULL;
+}
+
+int config_endpoint_for(const struct config *cfg, const char *label, struct tcp_endpoint *ep)
+{
+	char why[ARBOR_LABEL_MAX + 64];
+	const struct xml_node *policy = policy_select(cfg->root, "policy", label, why, sizeof(why));
+	const char *port, *ip;
+
+	memset(ep, 0, sizeof(*ep));
+	if (!policy) {
+		arbor_warning("%s", why);
+		return ARBOR_E_DENIED;
+	}
+	port = xml_attr(policy, "port");
+	if (!port || parse_port(port, &ep->port)) {
+		arbor_warning("policy for label '%s' names no port", label);
+		return ARBOR_E_DENIED;
+	}
+	ip = xml_attr(policy, "ip");
+	ep->outgoing = ip != NULL;
+	snprintf(ep->text, sizeof(ep->text), "%s:%u", ip ? ip : cfg->listen, ep->port);
+	return 0;
+}
