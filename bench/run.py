@@ -143,6 +143,25 @@ BENCHMARKS = [
                       "one of 200 running children gets a new version: until it runs again; "
                       "no other child may restart")],
               hook=True),
+    # ---- the host terminal bridge (a hook: `arbor run` on a pty) ----
+    Benchmark(["bench_keystroke", "arbor"], ["bench_keystroke", "pty"],
+              "a process on the pty's slave side, raw, writing every byte it reads straight back",
+              2000,
+              [Figure("keystroke_round_trip", "result", "us", "ratio", "report", 0,
+                      "one byte typed on a pty running `arbor run run/terminal_echo.xml` until "
+                      "it comes back: arbor tool -> terminal -> terminal_echo and back, median "
+                      "of -n keys")],
+              hook=True),
+    # ---- tcp_terminal (a hook: `arbor run` with test/terminal/tcp_flood) ----
+    Benchmark(["bench_tcp_terminal", "arbor"], ["bench_tcp_terminal", "direct"],
+              "the same bytes write()n straight into a loopback TCP socket (a forked writer, "
+              "one I/O buffer per call), read by the same loop; all on CPU 0",
+              1024,
+              [Figure("tcp_terminal_throughput", "result", "MiB/s", "ratio", ">=", 0.5,
+                      "-n MiB written by tcp_flood into its Terminal session, sent on by "
+                      "tcp_terminal to a loopback TCP reader (256 KiB recv()s), from connect "
+                      "until the last byte; all on CPU 0")],
+              hook=True),
     # ---- the VMM (needs /dev/kvm) ----
     Benchmark(["bench_vm_pio"], ["base_kvm_pio"],
               "a bare KVM loop handling the same port-I/O exits inline",

@@ -13,8 +13,13 @@
 
 #define ARBOR_TERMINAL_SERVICE "Terminal"
 
-/* The shared I/O buffer: the most one read or write call moves. */
-#define ARBOR_TERMINAL_IO_BUFFER (16u * 1024)
+/*
+ * The shared I/O buffer: the most one read or write call moves. 64 KiB
+ * rather than 16: bulk output costs a call per buffer, and at 16 KiB
+ * tcp_terminal moved a quarter of what a plain loopback socket does, at
+ * 64 KiB two thirds (bench/README.md, tcp_terminal_throughput).
+ */
+#define ARBOR_TERMINAL_IO_BUFFER (64u * 1024)
 
 /*
  * What a session costs its server (its state, the I/O buffer and as much
@@ -41,7 +46,8 @@ enum arbor_terminal_op {
 	 * the reply waits while the server's output backlog is full (the server
 	 * serves others meanwhile); 0 while not connected (the bytes are
 	 * dropped) or when the peer left before it took them. Errors:
-	 * ARBOR_E_TOO_LARGE (more than the buffer).
+	 * ARBOR_E_TOO_LARGE (more than the buffer), ARBOR_E_AGAIN (a write
+	 * of this session is still waiting).
 	 */
 	ARBOR_TERMINAL_WRITE,
 	/* avail() -> struct arbor_terminal_len: input bytes ready (a read gets at least one if > 0). */
