@@ -77,6 +77,16 @@ extern const struct core_service pd_service, cpu_service, rom_service, log_servi
  */
 void host_terminal_session_run_terminal(int fd);
 
+/* ---- device_cap.c ---- */
+
+/*
+ * Add to req's reply a capability (ARBOR_CAP_DEVICE) for a copy of fd, a
+ * host object core opened: /dev/kvm, a socket. fd stays core's. Returns 0,
+ * ARBOR_E_OUT_OF_CAPS (core is out of fds) or an error of wrapping it.
+ */
+struct arbor_rpc_request;
+int core_reply_device(struct arbor_rpc_request *req, int fd);
+
 /* ---- vm_session.c ---- */
 
 /* The tracer's gate (tracer_set_gate()): one KVM_CREATE_VM per VM session's handle. */

@@ -53,34 +53,19 @@ static int parse_endpoint(const char *text, struct sockaddr_in *addr)
 	return inet_pton(AF_INET, host, &addr->sin_addr) == 1 ? 0 : ARBOR_E_INVALID;
 }
 
-/* A new cap for a dup of fd, added to the reply. */
-static int reply_socket(struct arbor_rpc_request *req, int fd)
-{
-	struct arbor_cap *cap;
-	int err = arbor_cap_from_fd(fd, ARBOR_CAP_DEVICE, &cap);
-
-	if (err)
-		return err;
-	arbor_msg_add_cap(req->out, cap);
-	arbor_cap_unref(cap);
-	return 0;
-}
-
 static int op_listener(struct arbor_rpc_request *req)
 {
 	struct host_tcp_session *s = container_of(req->object, struct host_tcp_session, obj);
-	int fd;
 
 	if (s->listener < 0)
 		return ARBOR_E_INVALID;
-	fd = fcntl(s->listener, F_DUPFD_CLOEXEC, 0);
-	return fd < 0 ? ARBOR_E_OUT_OF_CAPS : reply_socket(req, fd);
+	return core_reply_device(req, s->listener);
 }
 
 static int op_connect(struct arbor_rpc_request *req)
 {
 	struct host_tcp_session *s = container_of(req->object, struct host_tcp_session, obj);
-	int fd;
+	int fd, err;
 
 	if (s->listener >= 0)
 		return ARBOR_E_INVALID;
@@ -97,7 +82,9 @@ static int op_connect(struct arbor_rpc_request *req)
 		core_warning("Host_tcp for \"%s\": connect: %s", s->label, strerror(errno));
 		s->connect_warned = 1;
 	}
-	return reply_socket(req, fd);
+	err = core_reply_device(req, fd);
+	close(fd);
+	return err;
 }
 
 static const struct arbor_rpc_op host_tcp_ops[ARBOR_HOST_TCP_NOPS] = {

@@ -410,14 +410,10 @@ static struct host_terminal_session *session_of(struct arbor_rpc_request *req)
 static int op_attached_sigh(struct arbor_rpc_request *req)
 {
 	struct host_terminal_session *s = session_of(req);
-	struct arbor_cap *sigh = arbor_msg_take_cap(req->in, 0);
+	int err = arbor_rpc_take_sigh(req, 0, &s->sigh);
 
-	if (sigh && arbor_cap_kind(sigh) != ARBOR_CAP_SIGNAL) {
-		arbor_cap_unref(sigh);
-		return ARBOR_E_INVALID_CAP;
-	}
-	arbor_cap_unref(s->sigh);
-	s->sigh = sigh;
+	if (err)
+		return err;
 	if (attached(s))
 		notify(s);
 	return 0;
@@ -426,20 +422,10 @@ static int op_attached_sigh(struct arbor_rpc_request *req)
 static int op_stream(struct arbor_rpc_request *req)
 {
 	struct host_terminal_session *s = session_of(req);
-	struct arbor_cap *cap;
-	int fd, err;
 
 	if (!attached(s))
 		return ARBOR_E_NOT_FOUND;
-	fd = fcntl(s->stream.fd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return ARBOR_E_OUT_OF_CAPS;
-	err = arbor_cap_from_fd(fd, ARBOR_CAP_DEVICE, &cap);
-	if (err)
-		return err;
-	arbor_msg_add_cap(req->out, cap);
-	arbor_cap_unref(cap);
-	return 0;
+	return core_reply_device(req, s->stream.fd);
 }
 
 static const struct arbor_rpc_op host_terminal_ops[ARBOR_HOST_TERMINAL_NOPS] = {

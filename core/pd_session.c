@@ -285,17 +285,13 @@ static int pd_start(struct arbor_rpc_request *req)
 static int pd_exit_sigh(struct arbor_rpc_request *req)
 {
 	struct pd_session *pd = pd_of_request(req);
-	struct arbor_cap *sigh = arbor_msg_take_cap(req->in, 0);
+	int err = arbor_rpc_take_sigh(req, 0, &pd->exit_sigh);
 
-	if (sigh && arbor_cap_kind(sigh) != ARBOR_CAP_SIGNAL) {
-		arbor_cap_unref(sigh);
-		return ARBOR_E_INVALID_CAP;
-	}
-	arbor_cap_unref(pd->exit_sigh);
-	pd->exit_sigh = sigh;
+	if (err)
+		return err;
 	/* registering after the end still tells about it */
-	if (sigh && pd->exit.state >= ARBOR_PD_EXITED)
-		arbor_signal_submit(sigh, 1);
+	if (pd->exit_sigh && pd->exit.state >= ARBOR_PD_EXITED)
+		arbor_signal_submit(pd->exit_sigh, 1);
 	return 0;
 }
 

@@ -30,18 +30,7 @@ static struct vm_session *sessions;
 
 static int vm_kvm(struct arbor_rpc_request *req)
 {
-	struct vm_session *s = container_of(req->object, struct vm_session, obj);
-	struct arbor_cap *cap;
-	int fd = fcntl(s->kvm, F_DUPFD_CLOEXEC, 0), err;
-
-	if (fd < 0)
-		return ARBOR_E_OUT_OF_CAPS;
-	err = arbor_cap_from_fd(fd, ARBOR_CAP_DEVICE, &cap);
-	if (err)
-		return err;
-	arbor_msg_add_cap(req->out, cap);
-	arbor_cap_unref(cap);
-	return 0;
+	return core_reply_device(req, container_of(req->object, struct vm_session, obj)->kvm);
 }
 
 static const struct arbor_rpc_op vm_ops[ARBOR_VM_NOPS] = {

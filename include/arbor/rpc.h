@@ -127,6 +127,14 @@ struct arbor_rpc_object *arbor_rpc_object_lookup(struct arbor_ep *ep, struct arb
                                                  const struct arbor_rpc_interface *iface);
 
 /*
+ * A signal-handler registration: take the call's cap i as a signal context
+ * into *slot, dropping what *slot held; an invalid cap clears it. Returns
+ * 0, or ARBOR_E_INVALID_CAP when the cap is of another kind (then *slot
+ * stays as it was).
+ */
+int arbor_rpc_take_sigh(struct arbor_rpc_request *req, unsigned i, struct arbor_cap **slot);
+
+/*
  * Keep the reply for later: returns a token (a reference to the caller's
  * connection); the handler then returns ARBOR_RPC_DEFERRED. Complete with
  * arbor_rpc_reply(), which consumes the token.

@@ -365,3 +365,16 @@ int arbor_rpc_reply(struct arbor_rpc_conn *conn, int32_t status,
 	conn_unref(conn);
 	return err;
 }
+
+int arbor_rpc_take_sigh(struct arbor_rpc_request *req, unsigned i, struct arbor_cap **slot)
+{
+	struct arbor_cap *sigh = arbor_msg_take_cap(req->in, i);
+
+	if (sigh && arbor_cap_kind(sigh) != ARBOR_CAP_SIGNAL) {
+		arbor_cap_unref(sigh);
+		return ARBOR_E_INVALID_CAP;
+	}
+	arbor_cap_unref(*slot);
+	*slot = sigh;
+	return 0;
+}

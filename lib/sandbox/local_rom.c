@@ -44,14 +44,10 @@ static int rom_dataspace(struct arbor_rpc_request *req)
 static int rom_sigh(struct arbor_rpc_request *req)
 {
 	struct rom_session *s = container_of(req->object, struct rom_session, obj);
-	struct arbor_cap *cap = arbor_msg_take_cap(req->in, 0);
+	int err = arbor_rpc_take_sigh(req, 0, &s->sigh);
 
-	if (cap && arbor_cap_kind(cap) != ARBOR_CAP_SIGNAL) {
-		arbor_cap_unref(cap);
-		return ARBOR_E_INVALID_CAP;
-	}
-	arbor_cap_unref(s->sigh);
-	s->sigh = cap;
+	if (err)
+		return err;
 	return 0;
 }
 

@@ -131,24 +131,10 @@ static int op_connected(struct arbor_rpc_request *req)
 	return session_of(req)->connected;
 }
 
-/* Replace *slot by the call's signal context (or none). */
-static int take_sigh(struct arbor_rpc_request *req, struct arbor_cap **slot)
-{
-	struct arbor_cap *sigh = arbor_msg_take_cap(req->in, 0);
-
-	if (sigh && arbor_cap_kind(sigh) != ARBOR_CAP_SIGNAL) {
-		arbor_cap_unref(sigh);
-		return ARBOR_E_INVALID_CAP;
-	}
-	arbor_cap_unref(*slot);
-	*slot = sigh;
-	return 0;
-}
-
 static int op_connected_sigh(struct arbor_rpc_request *req)
 {
 	struct terminal_session *s = session_of(req);
-	int err = take_sigh(req, &s->connected_sigh);
+	int err = arbor_rpc_take_sigh(req, 0, &s->connected_sigh);
 
 	if (!err && s->connected)
 		submit(s->connected_sigh);
@@ -158,7 +144,7 @@ static int op_connected_sigh(struct arbor_rpc_request *req)
 static int op_read_avail_sigh(struct arbor_rpc_request *req)
 {
 	struct terminal_session *s = session_of(req);
-	int err = take_sigh(req, &s->read_avail_sigh);
+	int err = arbor_rpc_take_sigh(req, 0, &s->read_avail_sigh);
 
 	if (!err && s->backend->avail(s->priv))
 		submit(s->read_avail_sigh);
@@ -167,7 +153,7 @@ static int op_read_avail_sigh(struct arbor_rpc_request *req)
 
 static int op_size_changed_sigh(struct arbor_rpc_request *req)
 {
-	return take_sigh(req, &session_of(req)->size_changed_sigh);
+	return arbor_rpc_take_sigh(req, 0, &session_of(req)->size_changed_sigh);
 }
 
 #define LEN sizeof(struct arbor_terminal_len)

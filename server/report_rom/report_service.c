@@ -74,14 +74,10 @@ static int op_submit(struct arbor_rpc_request *req)
 static int op_response_sigh(struct arbor_rpc_request *req)
 {
 	struct report_session *s = session_of(req);
-	struct arbor_cap *sigh = arbor_msg_take_cap(req->in, 0);
+	int err = arbor_rpc_take_sigh(req, 0, &s->response_sigh);
 
-	if (sigh && arbor_cap_kind(sigh) != ARBOR_CAP_SIGNAL) {
-		arbor_cap_unref(sigh);
-		return ARBOR_E_INVALID_CAP;
-	}
-	arbor_cap_unref(s->response_sigh);
-	s->response_sigh = sigh;
+	if (err)
+		return err;
 	return 0;
 }
 

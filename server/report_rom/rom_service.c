@@ -41,17 +41,13 @@ static int op_dataspace(struct arbor_rpc_request *req)
 static int op_sigh(struct arbor_rpc_request *req)
 {
 	struct rom_session *s = session_of(req);
-	struct arbor_cap *sigh = arbor_msg_take_cap(req->in, 0);
+	int err = arbor_rpc_take_sigh(req, 0, &s->reader.sigh);
 
-	if (sigh && arbor_cap_kind(sigh) != ARBOR_CAP_SIGNAL) {
-		arbor_cap_unref(sigh);
-		return ARBOR_E_INVALID_CAP;
-	}
-	arbor_cap_unref(s->reader.sigh);
-	s->reader.sigh = sigh;
+	if (err)
+		return err;
 	/* as Genode's report_rom: a new handler looks at the content right away */
-	if (sigh)
-		arbor_signal_submit(sigh, 1);
+	if (s->reader.sigh)
+		arbor_signal_submit(s->reader.sigh, 1);
 	return 0;
 }
 

@@ -48,14 +48,10 @@ static void expired(struct schedule_entry *e, uint64_t now)
 static int op_sigh(struct arbor_rpc_request *req)
 {
 	struct timer_session *s = session_of(req);
-	struct arbor_cap *sigh = arbor_msg_take_cap(req->in, 0);
+	int err = arbor_rpc_take_sigh(req, 0, &s->sigh);
 
-	if (sigh && arbor_cap_kind(sigh) != ARBOR_CAP_SIGNAL) {
-		arbor_cap_unref(sigh);
-		return ARBOR_E_INVALID_CAP;
-	}
-	arbor_cap_unref(s->sigh);
-	s->sigh = sigh;
+	if (err)
+		return err;
 	return 0;
 }
 

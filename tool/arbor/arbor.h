@@ -21,6 +21,12 @@
 int arbor_read_file(const char *path, char **text, size_t *len);
 
 /*
+ * Where core instances keep their run directories (<pid>/ with the state
+ * and terminal.sock), as core/state.c chooses it.
+ */
+void arbor_run_base_dir(char *out, size_t size);
+
+/*
  * A verb: argv[0] is the verb's name, argv[1..argc) its options and
  * arguments. "--help" prints the verb's usage on stdout and returns 0.
  * Returns the process's exit status.

@@ -45,19 +45,6 @@ static void usage(FILE *f)
 	        "attached, 2 for a usage error.\n");
 }
 
-/* core's run directories' parent, as core/state.c chooses it. */
-static void base_dir(char *out, size_t size)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (geteuid() == 0)
-		snprintf(out, size, "/run/arbor");
-	else if (xdg && *xdg)
-		snprintf(out, size, "%s/arbor", xdg);
-	else
-		snprintf(out, size, "/tmp/arbor-%u", (unsigned)geteuid());
-}
-
 /* The socket of instance pid, if it is alive and has one. */
 static int instance_socket(const char *base, long pid, struct sockaddr_un *addr)
 {
@@ -82,7 +69,7 @@ static int find_instance(long only, struct sockaddr_un *addr)
 	DIR *d;
 	struct dirent *e;
 
-	base_dir(base, sizeof(base));
+	arbor_run_base_dir(base, sizeof(base));
 	if (only) {
 		if (!instance_socket(base, only, addr))
 			return 0;

@@ -1,8 +1,9 @@
-/* Reading the files the verbs take (configurations, runtimes, reports), all XML. */
+/* Files the verbs read (configurations, runtimes, reports, all XML) and where core instances live. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sandbox/xml.h>
 #include "arbor.h"
 
@@ -52,4 +53,16 @@ int arbor_read_file(const char *path, char **text, size_t *len)
 	*text = buf;
 	*len = n;
 	return 0;
+}
+
+void arbor_run_base_dir(char *out, size_t size)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		snprintf(out, size, "/run/arbor");
+	else if (xdg && *xdg)
+		snprintf(out, size, "%s/arbor", xdg);
+	else
+		snprintf(out, size, "/tmp/arbor-%u", (unsigned)geteuid());
 }

@@ -27,19 +27,6 @@ struct component {
 	int has_exit, has_signal;
 };
 
-/* The run directories core uses, in the order core chooses them. */
-static void base_dir(char *out, size_t size)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (geteuid() == 0)
-		snprintf(out, size, "/run/arbor");
-	else if (xdg && *xdg)
-		snprintf(out, size, "%s/arbor", xdg);
-	else
-		snprintf(out, size, "/tmp/arbor-%u", (unsigned)geteuid());
-}
-
 /* The value after "key": in a line of tree.json (a string unescaped, or a number). */
 static int field(const char *line, const char *key, char *out, size_t size)
 {
@@ -181,7 +168,7 @@ static int instances(long only, char paths[][1024], unsigned max, unsigned *n)
 	struct dirent *e;
 
 	*n = 0;
-	base_dir(base, sizeof(base));
+	arbor_run_base_dir(base, sizeof(base));
 	d = opendir(base);
 	if (!d)
 		return 0;
