@@ -45,8 +45,8 @@ static uint32_t wanted(const struct peer *p)
 {
 	uint32_t events = 0;
 
-	if (!p->input_pending)
-		events |= EPOLLIN;
+	if (!p->input_pending && !p->eof)
+		events |= EPOLLIN;       /* after the end of stream, EPOLLIN would fire for ever */
 	if (!p->eof)
 		events |= EPOLLRDHUP;
 	if (p->output_waits || p->broken)
@@ -68,6 +68,13 @@ static int rewatch(struct peer *p)
 	if (p->watching)
 		arbor_io_unwatch(&p->io);
 	p->watching = 0;
+	/*
+	 * Nothing asked for: input waits for the client and the peer's end was
+	 * seen; the client's read or the linger timer moves on. (Watching for
+	 * no events would register the fd while p->watching says it is not.)
+	 */
+	if (!events)
+		return 0;
 	/* EPOLLERR and EPOLLHUP come anyway, even with no event asked for */
 	err = arbor_io_watch(p->ep, &p->io, events);
 	if (err)
@@ -114,7 +121,10 @@ static void linger_expired(struct arbor_io *io, uint32_t events)
 		gone(p);
 }
 
-/* The peer stopped sending, input is unread: the client has PEER_LINGER_MS to read it. */
+/*
+ * The peer stopped sending (it may still read): the client has
+ * PEER_LINGER_MS to read what is left and answer, then the peer is gone.
+ */
 static void linger_start(struct peer *p)
 {
 	struct itimerspec when = {
@@ -177,11 +187,11 @@ static void events_ready(struct arbor_io *io, uint32_t events)
 		return;
 	}
 	/* readable with nothing to read: the end of stream, unless it was a false alarm */
-	if (p->eof || sock_recv(p->fd, &byte, 1, MSG_PEEK) == 0) {
-		gone(p);
-		return;
-	}
+	if (!p->eof && sock_recv(p->fd, &byte, 1, MSG_PEEK) == 0)
+		p->eof = 1;
 	rewatch(p);
+	if (p->eof)
+		linger_start(p);         /* the peer may still read the answer to its last line */
 }
 
 /* ---- the backend ---- */

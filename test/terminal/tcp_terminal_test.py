@@ -299,6 +299,24 @@ def case_reconnect():
         again.close()
         core.expect(r"\[init -> echo1\] disconnected")
         print("+ the peer left and came back, signalled both times", flush=True)
+
+        # a peer that sends and half-closes at once (printf ... | nc -q1): its line comes back
+        last = socket.create_connection(("127.0.0.1", p1), timeout=TIMEOUT)
+        last.sendall(b"last words\n")
+        last.shutdown(socket.SHUT_WR)
+        got = b""
+        while not got.endswith(b"last words\n"):
+            chunk = last.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        last.close()
+        if got != b"last words\n":
+            raise Failed(f"a half-closing peer got {got!r} back")
+        core.expect(r"\[init -> echo1\] disconnected")
+        if core.count(r"tcp_terminal\] (Warning|Error)"):
+            raise Failed("tcp_terminal warned about a peer's socket")
+        print("+ a peer that half-closes after its line gets the line back", flush=True)
     finally:
         core.stop()
 
