@@ -1,4 +1,4 @@
-/* Dataspaces: mapping shared memory a capability refers to. */
+/* Dataspaces: mapping shared memory a capability refers to, or a session hands out. */
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -53,6 +53,28 @@ int arbor_ds_attach(struct arbor_cap *ds, int flags, void **addr, size_t *size)
 	*addr = p;
 	*size = len;
 	return 0;
+}
+
+int arbor_ds_attach_from_call(struct arbor_cap *session, uint32_t opcode, int flags,
+                              size_t min_size, void **addr, size_t *size)
+{
+	struct arbor_cap *ds;
+	int err;
+
+	*addr = NULL;
+	*size = 0;
+	err = rpc_call_for_cap(session, opcode, NULL, 0, NULL, 0, &ds);
+	if (err)
+		return err;
+	err = arbor_ds_attach(ds, flags, addr, size);
+	arbor_cap_unref(ds);
+	if (!err && *size < min_size) {
+		arbor_ds_detach(*addr, *size);
+		*addr = NULL;
+		*size = 0;
+		err = ARBOR_E_BAD_MESSAGE;
+	}
+	return err;
 }
 
 int arbor_ds_detach(void *addr, size_t size)

@@ -87,6 +87,15 @@ int cap_conn_take(struct arbor_cap *cap, int *conn, int *pooled);
 /* Return a connection after a completed call. */
 void cap_conn_give(struct arbor_cap *cap, int conn);
 
+/*
+ * Call op on obj and take the one capability the reply carries into *out
+ * (cleared on entry, owned by the caller). Returns 0, the error of
+ * arbor_rpc_call() or ARBOR_E_BAD_MESSAGE (the reply carries no cap).
+ * Shared by the session clients of lib/base (rpc_client.c).
+ */
+int rpc_call_for_cap(struct arbor_cap *obj, uint32_t op, const void *args, size_t size,
+                     struct arbor_cap *const caps[], unsigned ncaps, struct arbor_cap **out);
+
 /* Registry of local objects by door inode (rpc_server.c). */
 void rpc_local_register(struct arbor_rpc_object *obj);
 void rpc_local_unregister(struct arbor_rpc_object *obj);

@@ -4,23 +4,7 @@
 #include <arbor/pd.h>
 #include <arbor/rpc.h>
 #include <session/rom.h>
-
-/* Call and keep the one capability the reply carries. */
-static int call_for_cap(struct arbor_cap *obj, uint32_t op, const void *args, size_t size,
-                        struct arbor_cap *const caps[], unsigned ncaps, struct arbor_cap **out)
-{
-	struct arbor_msg reply;
-	int err = arbor_rpc_call(obj, op, args, size, caps, ncaps, &reply);
-
-	*out = NULL;
-	if (err >= 0) {
-		*out = arbor_msg_take_cap(&reply, 0);
-		if (!*out)
-			err = ARBOR_E_BAD_MESSAGE;
-	}
-	arbor_msg_release(&reply);
-	return err < 0 ? err : 0;
-}
+#include "internal.h"
 
 /* Call and copy a reply payload of exactly size bytes. */
 static int call_for_data(struct arbor_cap *obj, uint32_t op, struct arbor_cap *const caps[],
@@ -57,7 +41,7 @@ int arbor_pd_transfer_quota(struct arbor_cap *from, struct arbor_cap *to, uint64
 int arbor_pd_alloc_ram(struct arbor_cap *pd, size_t size, struct arbor_cap **ds)
 {
 	struct arbor_pd_alloc_args a = { .size = size };
-	return call_for_cap(pd, ARBOR_PD_ALLOC_RAM, &a, sizeof(a), NULL, 0, ds);
+	return rpc_call_for_cap(pd, ARBOR_PD_ALLOC_RAM, &a, sizeof(a), NULL, 0, ds);
 }
 
 int arbor_pd_free_ram(struct arbor_cap *pd, struct arbor_cap *ds)
@@ -73,7 +57,7 @@ int arbor_pd_quota(struct arbor_cap *pd, struct arbor_pd_quota *q)
 
 int arbor_pd_read_only(struct arbor_cap *pd, struct arbor_cap *ds, struct arbor_cap **ro)
 {
-	return call_for_cap(pd, ARBOR_PD_READ_ONLY, NULL, 0, &ds, 1, ro);
+	return rpc_call_for_cap(pd, ARBOR_PD_READ_ONLY, NULL, 0, &ds, 1, ro);
 }
 
 int arbor_pd_start(struct arbor_cap *pd, struct arbor_cap *binary, struct arbor_cap *parent,
@@ -110,5 +94,5 @@ int arbor_pd_exit_state(struct arbor_cap *pd, struct arbor_pd_exit_state *st)
 
 int arbor_rom_dataspace(struct arbor_cap *rom, struct arbor_cap **ds)
 {
-	return call_for_cap(rom, ARBOR_ROM_DATASPACE, NULL, 0, NULL, 0, ds);
+	return rpc_call_for_cap(rom, ARBOR_ROM_DATASPACE, NULL, 0, NULL, 0, ds);
 }

@@ -2,7 +2,6 @@
 #include <string.h>
 #include <arbor/dataspace.h>
 #include <arbor/error.h>
-#include <arbor/pd.h>
 #include <arbor/rom.h>
 #include <arbor/rpc.h>
 #include <session/rom.h>
@@ -16,15 +15,11 @@ static void changed(struct arbor_signal_handler *sh, uint64_t count)
 
 int arbor_rom_refresh(struct arbor_rom *rom)
 {
-	struct arbor_cap *ds;
 	void *addr;
 	size_t size;
-	int err = arbor_rom_dataspace(rom->conn.cap, &ds);
+	int err = arbor_ds_attach_from_call(rom->conn.cap, ARBOR_ROM_DATASPACE, ARBOR_DS_READ, 0,
+	                                    &addr, &size);
 
-	if (err)
-		return err;
-	err = arbor_ds_attach(ds, ARBOR_DS_READ, &addr, &size);
-	arbor_cap_unref(ds);
 	if (err)
 		return err;
 	if (rom->addr)

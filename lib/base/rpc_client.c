@@ -46,3 +46,19 @@ int arbor_rpc_call(struct arbor_cap *cap, uint32_t opcode,
 	cap_conn_give(cap, conn);
 	return reply->word;
 }
+
+int rpc_call_for_cap(struct arbor_cap *obj, uint32_t op, const void *args, size_t size,
+                     struct arbor_cap *const caps[], unsigned ncaps, struct arbor_cap **out)
+{
+	struct arbor_msg reply;
+	int err = arbor_rpc_call(obj, op, args, size, caps, ncaps, &reply);
+
+	*out = NULL;
+	if (err >= 0) {
+		*out = arbor_msg_take_cap(&reply, 0);
+		if (!*out)
+			err = ARBOR_E_BAD_MESSAGE;
+	}
+	arbor_msg_release(&reply);
+	return err < 0 ? err : 0;
+}

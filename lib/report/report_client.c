@@ -6,31 +6,6 @@
 #include <arbor/rpc.h>
 #include <report/report_client.h>
 
-static int map_buffer(struct report_connection *r)
-{
-	struct arbor_msg reply;
-	struct arbor_cap *ds = NULL;
-	int err = arbor_rpc_call(r->conn.cap, ARBOR_REPORT_DATASPACE, NULL, 0, NULL, 0, &reply);
-
-	if (err >= 0) {
-		ds = arbor_msg_take_cap(&reply, 0);
-		err = ds ? 0 : ARBOR_E_BAD_MESSAGE;
-	}
-	arbor_msg_release(&reply);
-	if (err < 0)
-		return err;
-	err = arbor_ds_attach(ds, ARBOR_DS_WRITE, (void **)&r->buffer, &r->mapped);
-	/* the mapping outlives the cap */
-	arbor_cap_unref(ds);
-	if (!err && r->mapped < r->buffer_size) {
-		arbor_ds_detach(r->buffer, r->mapped);
-		r->buffer = NULL;
-		r->mapped = 0;
-		err = ARBOR_E_BAD_MESSAGE;
-	}
-	return err;
-}
-
 int report_connection_open(struct arbor_env *env, struct report_connection *r,
                            const char *label, size_t buffer_size)
 {
@@ -48,7 +23,8 @@ int report_connection_open(struct arbor_env *env, struct report_connection *r,
 		return err;
 	r->env = env;
 	r->buffer_size = buffer_size;
-	err = map_buffer(r);
+	err = arbor_ds_attach_from_call(r->conn.cap, ARBOR_REPORT_DATASPACE, ARBOR_DS_WRITE,
+	                                buffer_size, (void **)&r->buffer, &r->mapped);
 	if (err)
 		report_connection_close(r);
 	return err;

@@ -22,29 +22,6 @@ static int call(struct terminal_connection *t, uint32_t op, const void *args, si
 	return err;
 }
 
-static int map_buffer(struct terminal_connection *t)
-{
-	struct arbor_msg reply;
-	struct arbor_cap *ds = NULL;
-	int err = arbor_rpc_call(t->conn.cap, ARBOR_TERMINAL_DATASPACE, NULL, 0, NULL, 0, &reply);
-
-	if (err >= 0) {
-		ds = arbor_msg_take_cap(&reply, 0);
-		err = ds ? 0 : ARBOR_E_BAD_MESSAGE;
-	}
-	arbor_msg_release(&reply);
-	if (err < 0)
-		return err;
-	err = arbor_ds_attach(ds, ARBOR_DS_WRITE, (void **)&t->io, &t->mapped);
-	arbor_cap_unref(ds);               /* the mapping outlives the cap */
-	if (!err && t->mapped < ARBOR_TERMINAL_IO_BUFFER) {
-		arbor_ds_detach(t->io, t->mapped);
-		t->io = NULL;
-		err = ARBOR_E_BAD_MESSAGE;
-	}
-	return err;
-}
-
 int terminal_connection_open(struct arbor_env *env, struct terminal_connection *t,
                              const char *label)
 {
@@ -56,7 +33,8 @@ int terminal_connection_open(struct arbor_env *env, struct terminal_connection *
 	if (err)
 		return err;
 	t->env = env;
-	err = map_buffer(t);
+	err = arbor_ds_attach_from_call(t->conn.cap, ARBOR_TERMINAL_DATASPACE, ARBOR_DS_WRITE,
+	                                ARBOR_TERMINAL_IO_BUFFER, (void **)&t->io, &t->mapped);
 	if (err)
 		terminal_connection_close(t);
 	return err;

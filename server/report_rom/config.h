@@ -9,13 +9,10 @@
 
 #include <stddef.h>
 #include <arbor/env.h>
-#include <arbor/rom.h>
-#include <sandbox/xml.h>
+#include <sandbox/config_rom.h>
 
 struct config {
-	struct arbor_env *env;
-	struct arbor_rom rom;
-	struct xml_node *root;             /* the current config, NULL before the first read */
+	struct config_rom rom;             /* rom.root: the current config */
 	int verbose;
 };
 

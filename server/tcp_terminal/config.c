@@ -55,7 +55,7 @@ static int check_policy(const struct xml_node *policy)
 	return 0;
 }
 
-static int check(const struct xml_node *root)
+static int check(const struct config_rom *rom, const struct xml_node *root)
 {
 	const char *listen = xml_attr(root, "listen");
 	int err = 0;
@@ -71,68 +71,31 @@ static int check(const struct xml_node *root)
 	return err;
 }
 
-/* Fetch the ROM's current content, parse and check it; the old config stays on failure. */
-static int load(struct config *cfg)
-{
-	struct xml_node *root = NULL;
-	struct xml_error xerr;
-	const char *listen;
-	int err = arbor_rom_refresh(&cfg->rom);
-
-	if (err)
-		return err;
-	err = xml_parse(cfg->rom.text, cfg->rom.len, "config", &root, &xerr);
-	if (err) {
-		arbor_error("config:%lu:%lu: %s", xerr.line, xerr.column, xerr.message);
-		return err;
-	}
-	err = check(root);
-	if (err) {
-		xml_free(root);
-		return err;
-	}
-	listen = xml_attr(root, "listen");
-	snprintf(cfg->listen, sizeof(cfg->listen), "%s", listen ? listen : CONFIG_DEFAULT_LISTEN);
-	xml_free(cfg->root);
-	cfg->root = root;
-	return 0;
-}
-
-static void changed(struct arbor_rom *rom)
+/* New policies apply to new sessions; a session keeps its port until it closes. */
+static void applied(struct config_rom *rom)
 {
 	struct config *cfg = container_of(rom, struct config, rom);
+	const char *listen = xml_attr(rom->root, "listen");
 
-	/* new policies apply to new sessions; a session keeps its port until it closes */
-	if (load(cfg))
-		arbor_warning("keeping the previous config");
+	snprintf(cfg->listen, sizeof(cfg->listen), "%s", listen ? listen : CONFIG_DEFAULT_LISTEN);
 }
 
 int config_open(struct config *cfg, struct arbor_env *env)
 {
-	int err;
-
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->env = env;
-	err = arbor_rom_open(env, &cfg->rom, "config", changed);
-	if (err)
-		return err;
-	err = load(cfg);
-	if (err)
-		arbor_rom_close(&cfg->rom);
-	return err;
+	return config_rom_open(&cfg->rom, env, check, applied);
 }
 
 void config_close(struct config *cfg)
 {
-	arbor_rom_close(&cfg->rom);
-	xml_free(cfg->root);
-	cfg->root = NULL;
+	config_rom_close(&cfg->rom);
 }
 
 int config_endpoint_for(const struct config *cfg, const char *label, struct tcp_endpoint *ep)
 {
 	char why[ARBOR_LABEL_MAX + 64];
-	const struct xml_node *policy = policy_select(cfg->root, "policy", label, why, sizeof(why));
+	const struct xml_node *policy = policy_select(cfg->rom.root, "policy", label, why,
+	                                              sizeof(why));
 	const char *port, *ip;
 
 	memset(ep, 0, sizeof(*ep));

@@ -11,8 +11,7 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <arbor/env.h>
-#include <arbor/rom.h>
-#include <sandbox/xml.h>
+#include <sandbox/config_rom.h>
 
 #define CONFIG_DEFAULT_LISTEN "127.0.0.1"
 
@@ -24,9 +23,7 @@ struct tcp_endpoint {
 };
 
 struct config {
-	struct arbor_env *env;
-	struct arbor_rom rom;
-	struct xml_node *root;                     /* the current config, checked */
+	struct config_rom rom;                     /* rom.root: the current config, checked */
 	char listen[INET_ADDRSTRLEN];
 };
 
