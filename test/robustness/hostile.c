@@ -75,19 +75,6 @@ int hostile_foreign_door(const struct target *t)
 	return targets[(i + 1) % ntargets].door;
 }
 
-int hostile_valid_call(const struct target *t)
-{
-	struct raw_reply r;
-	int conn, ok;
-
-	if (raw_wire_clone(t->door, &conn))
-		return 0;
-	ok = raw_wire_call(conn, t->valid_op, t->valid_args, t->valid_size, HOSTILE_WAIT_MS, &r) ==
-	     RAW_REPLY && r.status >= 0;
-	close(conn);
-	return ok;
-}
-
 /* ---- the targets ---- */
 
 static const struct arbor_parent_id_args env_log_id = { .id = ARBOR_ENV_LOG };

@@ -20,6 +20,20 @@
 
 unsigned hostile_flood_size = 1100;
 
+/* One well-formed call on a fresh connection: is the target still serving? */
+int hostile_valid_call(const struct target *t)
+{
+	struct raw_reply r;
+	int conn, ok;
+
+	if (raw_wire_clone(t->door, &conn))
+		return 0;
+	ok = raw_wire_call(conn, t->valid_op, t->valid_args, t->valid_size, HOSTILE_WAIT_MS, &r) ==
+	     RAW_REPLY && r.status >= 0;
+	close(conn);
+	return ok;
+}
+
 static const uint8_t KINDS_NONE[4];
 
 static void sleep_ms(int ms)

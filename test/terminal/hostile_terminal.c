@@ -59,19 +59,6 @@ int hostile_foreign_door(const struct target *t)
 	return arbor_cap_fd(h.good.conn.cap);
 }
 
-int hostile_valid_call(const struct target *t)
-{
-	struct raw_reply r;
-	int conn, ok;
-
-	if (raw_wire_clone(t->door, &conn))
-		return 0;
-	ok = raw_wire_call(conn, t->valid_op, t->valid_args, t->valid_size, HOSTILE_WAIT_MS, &r) ==
-	     RAW_REPLY && r.status >= 0;
-	close(conn);
-	return ok;
-}
-
 /* ---- the Terminal's own attacks, through the RPC layer ---- */
 
 static void expect_status(const char *what, int got, int want)
