@@ -7,19 +7,7 @@
 # Usage: test_arbor_run.sh ARBOR SOURCE_DIR
 arbor=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 source_dir=$2
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-n=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		sed 's/^/# /' "$tmp/out"
-	fi
-}
+. "$(dirname "$0")/../tap.sh"
 
 config() {
 	cat >"$tmp/$1.xml" <<EOT

@@ -14,6 +14,7 @@
 #include "vmm_internal.h"
 #include "../unit/tap.h"
 #include "exits.h"
+#include "cpuid_sample.h"
 
 /* The fake clock the LAPIC reads: nanoseconds, set by the test. */
 static uint64_t fake_now;
@@ -116,33 +117,6 @@ static void pic_remap(struct vmm *vmm)
 
 	for (unsigned i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
 		outb(vmm, seq[i][0], seq[i][1]);
-}
-
-/* CPUID leaves as KVM_GET_SUPPORTED_CPUID gave them on an AMD host, and an Intel-style 0xB/0x1F. */
-static const struct kvm_cpuid_entry2 kvm_amd[] = {
-	{ .function = 0, .eax = 0x1f, .ebx = 0x68747541 },
-	{ .function = 1, .eax = 0x00a00f11, .ebx = 0x00020800, .ecx = 0x81202000, .edx = 0x078bfbff },
-	{ .function = 4, .flags = 1, .eax = 0x1c004121 },
-	{ .function = 6, .eax = 0x4 },
-	{ .function = 0xb, .flags = 1, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 7 },
-	{ .function = 0xb, .index = 1, .flags = 1, .eax = 4, .ebx = 8, .ecx = 0x201, .edx = 7 },
-	{ .function = 0x1f, .flags = 1, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 7 },
-	{ .function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b },
-	{ .function = 0x40000001, .eax = 0x01007efb },
-	{ .function = 0x80000000, .eax = 0x80000021 },
-	{ .function = 0x80000001, .ecx = 0x0040039b, .edx = 0x23d3fbff },
-	{ .function = 0x80000008, .eax = 0x3030, .ecx = 0x7001 },
-	{ .function = 0x8000001d, .flags = 1, .eax = 0x00004163 },
-	{ .function = 0x8000001e, .eax = 7, .ebx = 0x0103, .ecx = 0x0102 },
-};
-
-static const struct kvm_cpuid_entry2 *leaf(const struct kvm_cpuid_entry2 *e, unsigned n,
-                                            uint32_t function, uint32_t index)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (e[i].function == function && e[i].index == index)
-			return &e[i];
-	return NULL;
 }
 
 static void test_cpuid(void)

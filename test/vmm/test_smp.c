@@ -18,6 +18,7 @@
 #include "vmm_internal.h"
 #include "../unit/tap.h"
 #include "exits.h"
+#include "cpuid_sample.h"
 
 #define CPUS 4
 #define MEM_SIZE (2u << 20)
@@ -337,28 +338,6 @@ static void test_wake(void)
 	close(ap->wake_fd);
 	ap->run = NULL;
 	free_vmm(vmm);
-}
-
-/* CPUID leaves as KVM_GET_SUPPORTED_CPUID gave them on an AMD host (test_apic.c's table, shortened). */
-static const struct kvm_cpuid_entry2 kvm_amd[] = {
-	{ .function = 0, .eax = 0x1f, .ebx = 0x68747541 },
-	{ .function = 1, .eax = 0x00a00f11, .ebx = 0x00020800, .ecx = 0x81202000, .edx = 0x078bfbff },
-	{ .function = 4, .flags = 1, .eax = 0x1c004121 },
-	{ .function = 0xb, .flags = 1, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 7 },
-	{ .function = 0xb, .index = 1, .flags = 1, .eax = 4, .ebx = 8, .ecx = 0x201, .edx = 7 },
-	{ .function = 0x80000000, .eax = 0x80000021 },
-	{ .function = 0x80000001, .ecx = 0x0040039b, .edx = 0x23d3fbff },
-	{ .function = 0x80000008, .eax = 0x3030, .ecx = 0x7001 },
-	{ .function = 0x8000001e, .eax = 7, .ebx = 0x0103, .ecx = 0x0102 },
-};
-
-static const struct kvm_cpuid_entry2 *leaf(const struct kvm_cpuid_entry2 *e, unsigned n,
-                                            uint32_t function, uint32_t index)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (e[i].function == function && e[i].index == index)
-			return &e[i];
-	return NULL;
 }
 
 /* The topology vCPU apic_id of cpus sees; shift: the core bits it must name. */
