@@ -4,16 +4,12 @@
 #include <arbor/log.h>
 #include <sandbox/config_rom.h>
 
-/* Fetch the ROM's current content, parse and check it; the old config stays on failure. */
+/* Parse and check the ROM's mapped content; the old config stays on failure. */
 static int load(struct config_rom *cr)
 {
 	struct xml_node *root = NULL;
 	struct xml_error xerr;
-	int err = arbor_rom_refresh(&cr->rom);
-
-	if (err)
-		return err;
-	err = xml_parse(cr->rom.text, cr->rom.len, "config", &root, &xerr);
+	int err = xml_parse(cr->rom.text, cr->rom.len, "config", &root, &xerr);
 	if (err) {
 		arbor_error("config:%lu:%lu: %s", xerr.line, xerr.column, xerr.message);
 		return err;
@@ -34,7 +30,7 @@ static void changed(struct arbor_rom *rom)
 {
 	struct config_rom *cr = container_of(rom, struct config_rom, rom);
 
-	if (load(cr))
+	if (arbor_rom_refresh(rom) || load(cr))
 		arbor_warning("keeping the previous config");
 }
 
@@ -49,7 +45,7 @@ int config_rom_open(struct config_rom *cr, struct arbor_env *env, config_rom_che
 	err = arbor_rom_open(env, &cr->rom, "config", changed);
 	if (err)
 		return err;
-	err = load(cr);
+	err = load(cr);                  /* arbor_rom_open() mapped the content already */
 	if (err)
 		arbor_rom_close(&cr->rom);
 	return err;
