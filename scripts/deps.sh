@@ -6,9 +6,11 @@ set -eu
 # acpica-tools (iasl, acpiexec): test/vmm/test_acpi.c checks the VMM's ACPI tables with them;
 # qemu-system-x86: the control runs of test/vmm and the VMM benchmarks' baseline
 # netcat-openbsd, tmux: the peers of the Terminal tests (test/terminal)
+# libext2fs-dev: ext_fs; libarchive-dev: the VFS's tar plugin; e2fsprogs (mke2fs, e2fsck,
+# debugfs), fdisk (sfdisk), fio: the storage tests' peers and benchmarks' baselines
 packages="gcc meson ninja-build pkg-config python3 libc6-dev libseccomp-dev libelf-dev
 libdw-dev libexpat1-dev busybox-static bubblewrap netcat-openbsd tmux util-linux procps acpica-tools
-qemu-system-x86"
+qemu-system-x86 libext2fs-dev libarchive-dev e2fsprogs fdisk fio"
 
 missing=""
 for p in $packages; do
