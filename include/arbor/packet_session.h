@@ -73,6 +73,7 @@ struct arbor_packet_session_client {
 	struct arbor_ps_source source;
 	struct arbor_ps_geometry geo;
 	struct arbor_cap *packet_avail, *ready_to_ack;   /* the server's */
+	struct arbor_cap *session;   /* borrowed: its door hangs up when the server is gone */
 	void *mem;
 	size_t size;
 	/* the client's contexts: handled on the entrypoint when fn is set, else waited on directly */
@@ -100,8 +101,10 @@ void arbor_packet_session_client_fini(struct arbor_packet_session_client *pc);
 /*
  * Block until the server acked something or made room in the submit ring,
  * or timeout_ms passed (-1: no limit). Returns 0 (woken, or timed out:
- * the caller looks at the rings either way) or ARBOR_E_OBJECT_GONE when
- * the server went away.
+ * the caller looks at the rings either way), ARBOR_E_OBJECT_GONE when
+ * the server went away (or closed the session), or ARBOR_E_INVALID for
+ * a client initialised with fn (its entrypoint takes the signals).
+ * session must outlive pc.
  */
 int arbor_packet_session_client_wait(struct arbor_packet_session_client *pc, int timeout_ms);
 

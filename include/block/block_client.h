@@ -59,9 +59,12 @@ int block_trim(struct block_connection *b, uint64_t block, uint64_t count);
 /* ---- many in flight --------------------------------------------------- */
 
 /*
- * Allocate bulk space for a request of count blocks (op READ or WRITE;
- * count 0 for SYNC and TRIM's space), filling pkt's offset/size/op/arg/tag.
- * ARBOR_E_AGAIN when the buffer is full: take acks first.
+ * Allocate bulk space for a request of op on count blocks at block (count
+ * * block_size bytes for READ and WRITE; SYNC and TRIM carry no data and
+ * take the smallest allocation; a SYNC of count 0 covers the view),
+ * filling pkt's offset/size/op/arg/tag. ARBOR_E_AGAIN when the buffer is
+ * full: take acks first; ARBOR_E_TOO_LARGE when the request could never
+ * fit a packet.
  */
 int block_alloc(struct block_connection *b, struct arbor_packet *pkt, uint32_t op,
                 uint64_t block, uint64_t count, uint64_t tag);

@@ -29,10 +29,13 @@
 
 /*
  * What a session costs its server beside the stream's dataspace
- * (arbor_ps_size() of the geometry), and what a client donates on top of
- * that: the server's share plus what each parent on the way keeps.
+ * (arbor_ps_size() of the geometry, rounded up to pages), and what a
+ * client donates on top of that: the server's share plus what each parent
+ * on the way keeps. The cost holds the session's state and one request
+ * record per queue slot (lib/block), so that a full queue allocates
+ * nothing.
  */
-#define ARBOR_BLOCK_SESSION_COST      (16u * 1024)
+#define ARBOR_BLOCK_SESSION_COST      (48u * 1024)
 #define ARBOR_BLOCK_SESSION_RAM_EXTRA (32u * 1024)
 #define ARBOR_BLOCK_SESSION_CAPS      6u
 #define ARBOR_BLOCK_SESSION_COST_CAPS 4u
