@@ -17,11 +17,22 @@
 #include <arbor/packet_session.h>
 #include <session/file_system.h>
 
+struct fs_connection;
+
+/* See fs_args.signalled. */
+typedef void (*fs_signalled_fn)(struct fs_connection *fs, void *priv);
+
 struct fs_connection {
 	struct arbor_env *env;
 	struct arbor_connection conn;
 	struct arbor_packet_session_client tx;
 	int writeable;
+	/* private (fs_client_stream.c): tags of I/O and of armed watches */
+	uint64_t next_tag;
+	uint64_t watch_tag[ARBOR_FS_HANDLES_MAX];   /* 0: not armed */
+	uint64_t fired[ARBOR_FS_HANDLES_MAX / 64];   /* changes heard of, not yet polled */
+	fs_signalled_fn signalled;
+	void *priv;
 };
 
 struct fs_args {
@@ -29,6 +40,14 @@ struct fs_args {
 	const char *root;        /* NULL or "/": the policy's root */
 	size_t tx_buf_size;      /* 0: ARBOR_FS_TX_BUF_DEFAULT */
 	int writeable;
+	/*
+	 * Optional: runs on the entrypoint whenever the server signals (an
+	 * ack, room to submit), for a client that also serves and cannot block
+	 * waiting for a watch (fs_rom): it calls fs_watch_poll(fs, 0) there.
+	 * NULL: nothing of the connection runs on the entrypoint.
+	 */
+	fs_signalled_fn signalled;
+	void *priv;
 };
 
 int fs_connection_open(struct arbor_env *env, struct fs_connection *fs,

@@ -59,6 +59,13 @@ struct fs_backend {
 	 */
 	void (*opened)(void *be, fs_ino ino);
 	void (*closed)(void *be, fs_ino ino);
+	/*
+	 * Optional (NULL: the library searches below the moved directory
+	 * instead, which costs a walk of its subtree): the directory holding
+	 * directory dir, into *out; the root's is the root. Lets a move refuse
+	 * a directory being moved below itself by walking up from the target.
+	 */
+	int (*parent)(void *be, fs_ino dir, fs_ino *out);
 };
 
 struct fs_server;

@@ -37,6 +37,8 @@
 #define ARBOR_FS_QUEUE_SLOTS    64u
 /* Open handles per session; more is ARBOR_FS_E_OUT_OF_HANDLES. */
 #define ARBOR_FS_HANDLES_MAX    256u
+/* Of them watch handles at most (each holds a packet at the server); more is OUT_OF_HANDLES. */
+#define ARBOR_FS_WATCHES_MAX    64u
 
 /* Cost beside the stream's dataspace, and the client's extra donation. */
 #define ARBOR_FS_SESSION_COST      (32u * 1024)

@@ -1,0 +1,107 @@
+/*
+ * The policies of a file-system server: <policy label… root="/dir"
+ * writeable="yes"/> and <default-policy …/> from its config ROM, checked
+ * when a config arrives and looked up for each new session.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <arbor/error.h>
+#include <arbor/log.h>
+#include <sandbox/policy.h>
+#include "fs_internal.h"
+
+static int bad_attr(const struct xml_node *node, const char *attr, const char *value,
+                    const char *why)
+{
+	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
+	            attr, value, why);
+	return ARBOR_E_INVALID;
+}
+
+/*
+ * A root names a directory by an absolute path of valid names; one
+ * trailing '/' is allowed ("/home/a/", as Genode's configs write it).
+ */
+static int root_valid(const char *root)
+{
+	char copy[ARBOR_FS_PATH_MAX + 1];
+	size_t len = strlen(root);
+	char *save = NULL;
+
+	if (root[0] != '/' || len > ARBOR_FS_PATH_MAX)
+		return 0;
+	if (len > 1 && root[len - 1] == '/')
+		len--;
+	memcpy(copy, root, len);
+	copy[len] = 0;
+	if (len == 1)
+		return 1;
+	if (strstr(copy, "//"))
+		return 0;
+	for (char *name = strtok_r(copy + 1, "/", &save); name; name = strtok_r(NULL, "/", &save))
+		if (fs_path_check_name(name))
+			return 0;
+	return 1;
+}
+
+/* Every value a session would use, checked now: a typo shows at start, not at the first client. */
+static int check_policy(const struct xml_node *policy)
+{
+	const char *root = xml_attr(policy, "root");
+	const char *writeable = xml_attr(policy, "writeable");
+	int value;
+
+	if (root && !root_valid(root))
+		return bad_attr(policy, "root", root, "is not an absolute path of valid names");
+	if (xml_attr_bool(policy, "writeable", 0, &value))
+		return bad_attr(policy, "writeable", writeable, "is neither yes nor no");
+	return 0;
+}
+
+static int check(const struct config_rom *rom, const struct xml_node *root)
+{
+	int err = 0;
+
+	for (const struct xml_node *n = xml_first_child(root, NULL); n && !err;
+	     n = xml_next_sibling(n, NULL)) {
+		const char *type = xml_node_type(n);
+		if (!strcmp(type, "policy") || !strcmp(type, "default-policy"))
+			err = check_policy(n);
+	}
+	return err;
+}
+
+int fs_policy_open(struct fs_server *srv)
+{
+	return config_rom_open(&srv->config, srv->env, check, NULL);
+}
+
+int fs_policy_for(struct fs_server *srv, const char *label, char *root, size_t root_size,
+                  int *writeable)
+{
+	char why[ARBOR_LABEL_MAX + 64];
+	const struct xml_node *policy = policy_select(srv->config.root, "policy", label, why,
+	                                              sizeof(why));
+	const char *path;
+	size_t len;
+
+	*writeable = 0;
+	if (!policy) {
+		arbor_warning("%s", why);
+		return ARBOR_E_DENIED;
+	}
+	path = xml_attr(policy, "root");
+	if (!path) {
+		arbor_warning("policy for label '%s' names no root", label);
+		return ARBOR_E_DENIED;
+	}
+	len = strlen(path);
+	if (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len >= root_size)
+		return ARBOR_E_DENIED;
+	memcpy(root, path, len);
+	root[len] = 0;
+	xml_attr_bool(policy, "writeable", 0, writeable);
+	return 0;
+}
