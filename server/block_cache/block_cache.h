@@ -17,7 +17,7 @@
 #include <arbor/cap.h>
 #include <arbor/env.h>
 #include <block/block_server.h>
-#include "block_link.h"
+#include <block/block_link.h>
 #include "cache.h"
 #include "config.h"
 

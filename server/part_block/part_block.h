@@ -12,7 +12,7 @@
 #include <arbor/env.h>
 #include <block/block_server.h>
 #include <report/report_client.h>
-#include "block_link.h"
+#include <block/block_link.h>
 #include "config.h"
 #include "partition_table.h"
 

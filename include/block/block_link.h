@@ -11,12 +11,9 @@
  * ack must name a request in flight with the bulk space it was given, and
  * a READ must come back whole; anything else breaks the link as if the
  * backend had gone.
- *
- * (This would belong in lib/block as an asynchronous mode of
- * block_client.h; block_cache builds it from here.)
  */
-#ifndef PART_BLOCK_BLOCK_LINK_H
-#define PART_BLOCK_BLOCK_LINK_H
+#ifndef BLOCK_BLOCK_LINK_H
+#define BLOCK_BLOCK_LINK_H
 
 #include <stdint.h>
 #include <arbor/entrypoint.h>

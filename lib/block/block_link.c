@@ -4,7 +4,7 @@
 #include <sys/epoll.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
-#include "block_link.h"
+#include <block/block_link.h>
 
 /* Complete everything in flight with -EIO and refuse what comes: the backend is no more. */
 static void link_fail(struct block_link *l, const char *why)
