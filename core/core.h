@@ -18,7 +18,8 @@
 #include "account.h"
 #include "sandbox.h"
 
-#define CORE_ROM_DIRS_MAX 16
+/* as many as `arbor run` passes: the project's component directories and the user's */
+#define CORE_ROM_DIRS_MAX 32
 
 struct core {
 	struct arbor_ep *ep;
@@ -68,6 +69,12 @@ struct core_service {
 
 extern const struct core_service pd_service, cpu_service, rom_service, log_service, report_service,
                                  vm_service, host_tcp_service, host_terminal_service;
+extern const struct core_service host_file_service;
+
+/* ---- host_file_session.c ---- */
+
+/* Resolve Host_file paths beneath dir from now on. Returns 0 or a negative errno. */
+int host_file_session_dir(const char *dir);
 
 /* ---- host_terminal_session.c ---- */
 

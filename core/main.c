@@ -33,7 +33,8 @@ static struct arbor_io signals_io;
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: arbor-core [--rom-dir DIR]... [--ram SIZE] [--caps N] [--name NAME] BINARY [ARG...]\n"
+	        "usage: arbor-core [--rom-dir DIR]... [--file-dir DIR] [--ram SIZE] [--caps N] [--name NAME]\n"
+	        "                  BINARY [ARG...]\n"
 	        "\n"
 	        "Start BINARY (a ROM module: a file in one of the ROM directories) as the\n"
 	        "root component in a sandbox and serve it core's services (PD, CPU, ROM,\n"
@@ -41,6 +42,8 @@ static void usage(FILE *f)
 	        "down; the exit status is the root component's.\n"
 	        "\n"
 	        "  --rom-dir DIR  serve the files of DIR as ROM modules (repeatable, searched in order)\n"
+	        "  --file-dir DIR open Host_file sessions' files beneath DIR (default: the first\n"
+	        "                 ROM directory)\n"
 	        "  --ram SIZE     RAM quota of the root component (K/M/G suffixes; default 1G)\n"
 	        "  --caps N       cap quota of the root component (default 10000)\n"
 	        "  --name NAME    label of the root component (default: init)\n"
@@ -135,6 +138,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rom-dir", required_argument, NULL, 'r' },
+		{ "file-dir", required_argument, NULL, 'f' },
 		{ "ram",     required_argument, NULL, 'm' },
 		{ "caps",    required_argument, NULL, 'c' },
 		{ "name",    required_argument, NULL, 'n' },
@@ -144,7 +148,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	uint64_t ram = CORE_DEFAULT_RAM, caps = CORE_DEFAULT_CAPS;
-	const char *name = "init";
+	const char *name = "init", *file_dir = NULL;
 	char why[SANDBOX_WHY_MAX] = "";
 	struct rlimit rl;
 	int opt, err;
@@ -170,6 +174,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'f': file_dir = optarg; break;
 		case 'n': name = optarg; break;
 		case 'v': core.verbose = 1; break;
 		case 't':
@@ -186,6 +191,12 @@ int main(int argc, char **argv)
 	}
 	if (!core.nrom_dirs)
 		core.rom_dirs[core.nrom_dirs++] = ".";
+	/* a default that is no directory only matters to a Host_file session, which says so */
+	err = host_file_session_dir(file_dir ? file_dir : core.rom_dirs[0]);
+	if (err && file_dir) {
+		fprintf(stderr, "arbor-core: --file-dir '%s': %s\n", file_dir, strerror(-err));
+		return 2;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	arbor_log_set_backend(log_backend);
 

@@ -36,6 +36,7 @@ static struct core_client root;
 static const struct core_service *const services[] = {
 	&pd_service, &cpu_service, &rom_service, &log_service, &report_service, &vm_service,
 	&host_tcp_service, &host_terminal_service,
+	&host_file_service,
 };
 
 struct account *parent_service_account(struct core_client *client)

@@ -6,6 +6,9 @@ A scenario file holds one directive per line ('#' starts a comment):
   root: BINARY [ARG...]     the root component (a ROM module) and its arguments
   rom-dir: DIR              an extra ROM directory (the build's components come first);
                             @SCENARIO_DIR@ stands for the scenario file's directory
+  file-dir: DIR             core's --file-dir, where Host_file sessions open files
+                            (@SCENARIO_DIR@ as for rom-dir; default: the first rom-dir,
+                            else the scenario file's directory)
   ram: SIZE                 the root's RAM quota (default 64M)
   timeout: SECONDS          give up after this long (default 60)
   expect: TEXT              TEXT must appear in a log line, after the previous expect of
@@ -53,7 +56,7 @@ def parse(path):
     scn = {"root": None, "rom_dirs": [], "ram": "64M", "timeout": 60.0, "steps": [],
            "forbid": [], "interrupt": None, "exit": 0, "leftovers": False,
            "tcp": False, "fd_mark": None, "fd_check": None, "user": None,
-           "skip_if": [], "once": [], "config": None, "reconfigure": []}
+           "skip_if": [], "once": [], "config": None, "reconfigure": [], "file_dir": None}
     with open(path) as f:
         for lineno, raw in enumerate(f, 1):
             line = raw.strip()
@@ -68,6 +71,9 @@ def parse(path):
             elif key == "rom-dir":
                 scn["rom_dirs"].append(value.replace("@SCENARIO_DIR@",
                                                      os.path.dirname(os.path.abspath(path))))
+            elif key == "file-dir":
+                scn["file_dir"] = value.replace("@SCENARIO_DIR@",
+                                                os.path.dirname(os.path.abspath(path)))
             elif key == "ram":
                 scn["ram"] = value
             elif key == "timeout":
@@ -108,6 +114,9 @@ def parse(path):
                 sys.exit(f"{path}:{lineno}:1: unknown directive '{key}'")
     if not scn["root"]:
         sys.exit(f"{path}: no 'root:' directive")
+    if not scn["file_dir"]:
+        scn["file_dir"] = (scn["rom_dirs"][0] if scn["rom_dirs"]
+                           else os.path.dirname(os.path.abspath(path)))
     return scn
 
 
@@ -201,6 +210,8 @@ def main():
         shutil.copyfile(scn["config"], os.path.join(scn["config_dir"], "config"))
         cmd += ["--rom-dir", scn["config_dir"]]
     cmd += ["--rom-dir", rom] + sum((["--rom-dir", d] for d in scn["rom_dirs"]), [])
+    if os.path.isdir(scn["file_dir"]):
+        cmd += ["--file-dir", scn["file_dir"]]
     cmd += ["--ram", scn["ram"], "--"] + scn["root"]
     if scn["user"] and os.geteuid() == 0:
         runuser = shutil.which("runuser")

@@ -22,7 +22,7 @@ enum arbor_cap_kind {
 	ARBOR_CAP_RPC       = 2,
 	ARBOR_CAP_DATASPACE = 3,
 	ARBOR_CAP_SIGNAL    = 4,
-	ARBOR_CAP_DEVICE    = 5,  /* a host device or socket core opened (/dev/kvm, a TCP socket) */
+	ARBOR_CAP_DEVICE    = 5,  /* a host device, socket or file core opened (/dev/kvm, a TCP socket, a Host_file image) */
 };
 
 struct arbor_cap;

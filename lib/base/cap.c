@@ -37,7 +37,8 @@ int arbor_cap_from_fd(int fd, enum arbor_cap_kind kind, struct arbor_cap **out)
 	}
 	if ((kind == ARBOR_CAP_RPC && !S_ISSOCK(st.st_mode)) ||
 	    (kind == ARBOR_CAP_DATASPACE && !S_ISREG(st.st_mode)) ||
-	    (kind == ARBOR_CAP_DEVICE && !S_ISCHR(st.st_mode) && !S_ISSOCK(st.st_mode)) ||
+	    (kind == ARBOR_CAP_DEVICE && !S_ISCHR(st.st_mode) && !S_ISSOCK(st.st_mode) &&
+	     !S_ISREG(st.st_mode)) ||
 	    (kind != ARBOR_CAP_RPC && kind != ARBOR_CAP_DATASPACE && kind != ARBOR_CAP_SIGNAL &&
 	     kind != ARBOR_CAP_DEVICE)) {
 		close(fd);

@@ -143,10 +143,12 @@ static int wrap_fd(int fd, uint8_t kind, struct arbor_cap **out)
 	}
 	/*
 	 * A dataspace is a regular file (memfd); a signal context an eventfd; a
-	 * device a chardev or a socket core made (Host_tcp, Host_terminal).
+	 * device a chardev, a socket core made (Host_tcp, Host_terminal) or a
+	 * host file core opened (Host_file).
 	 */
 	if ((kind == ARBOR_CAP_DATASPACE && !S_ISREG(st.st_mode)) ||
-	    (kind == ARBOR_CAP_DEVICE && !S_ISCHR(st.st_mode) && !S_ISSOCK(st.st_mode)) ||
+	    (kind == ARBOR_CAP_DEVICE && !S_ISCHR(st.st_mode) && !S_ISSOCK(st.st_mode) &&
+	     !S_ISREG(st.st_mode)) ||
 	    (kind == ARBOR_CAP_SIGNAL && (S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode) ||
 	                                  S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode)))) {
 		close(fd);

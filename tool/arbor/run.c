@@ -18,11 +18,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: arbor run FILE.xml [--rom-dir DIR]... [--until REGEX] [--timeout S] [--ram SIZE]\n"
+	        "usage: arbor run FILE.xml [--rom-dir DIR]... [--file-dir DIR] [--until REGEX] [--timeout S]\n"
+	        "                 [--ram SIZE]\n"
 	        "\n"
 	        "Run the scenario FILE.xml (an init configuration) in the foreground.\n"
 	        "  --rom-dir DIR   serve the files of DIR as ROM modules (searched before the\n"
 	        "                  project's own components; may be repeated)\n"
+	        "  --file-dir DIR  the host files Host_file sessions may open (default: the first\n"
+	        "                  --rom-dir, else the directory of FILE.xml)\n"
 	        "  --until REGEX   stop at the first log line matching REGEX (exit 0)\n"
 	        "  --timeout S     stop after S seconds (exit 124)\n"
 	        "  --ram SIZE      init's RAM quota (default 1G)\n"
@@ -40,6 +43,7 @@ int run_main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "rom-dir", required_argument, NULL, 'd' },
+		{ "file-dir", required_argument, NULL, 'f' },
 		{ "until",   required_argument, NULL, 'u' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "ram",     required_argument, NULL, 'r' },
@@ -57,6 +61,9 @@ int run_main(int argc, char **argv)
 			if (sc.ndirs + 1 >= SCENARIO_DIRS_MAX)
 				return ARBOR_EXIT_USAGE;
 			sc.dirs[sc.ndirs++] = optarg;
+			break;
+		case 'f':
+			sc.file_dir = optarg;
 			break;
 		case 'u':
 			if (regcomp(&until_re, optarg, REG_EXTENDED | REG_NOSUB)) {

@@ -64,13 +64,18 @@ int scenario_check(const char *file, const char *shown)
 	return invalid ? ARBOR_EXIT_INVALID : 0;
 }
 
-static int add_dir(const char **dirs, unsigned *n, const char *dir)
+static int is_dir(const char *path)
 {
 	struct stat st;
 
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static int add_dir(const char **dirs, unsigned *n, const char *dir)
+{
 	if (*n + 1 >= SCENARIO_DIRS_MAX)
 		return -1;
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+	if (!is_dir(dir))
 		return 0;
 	dirs[(*n)++] = dir;
 	return 0;
@@ -211,7 +216,7 @@ int scenario_run(const struct scenario *sc)
 	const char *dirs[SCENARIO_DIRS_MAX];
 	unsigned ndirs = 0;
 	char tmp[] = "/tmp/arbor-run-XXXXXX", link_path[PATH_MAX], config[PATH_MAX];
-	char terminal_fd[16];
+	char terminal_fd[16], file_dir[PATH_MAX];
 	int status, pipefd[2], ctl[2] = { -1, -1 };
 	pid_t core, parent;
 
@@ -225,6 +230,21 @@ int scenario_run(const struct scenario *sc)
 		rmdir(tmp);
 		return ARBOR_EXIT_FAILURE;
 	}
+
+	/*
+	 * Host_file's files: beside the scenario's own ROM modules unless told
+	 * otherwise; a default that is no directory is left to core's own
+	 * (a Host_file session then says what is missing).
+	 */
+	if (sc->file_dir || sc->ndirs)
+		snprintf(file_dir, sizeof(file_dir), "%s", sc->file_dir ? sc->file_dir : sc->dirs[0]);
+	else
+		snprintf(file_dir, sizeof(file_dir), "%.*s", (int)(strrchr(config, '/') - config),
+		         config);
+	if (!file_dir[0])
+		snprintf(file_dir, sizeof(file_dir), "/");
+	if (!sc->file_dir && !is_dir(file_dir))
+		file_dir[0] = '\0';
 
 	/* the user's directories, the config, then the project's components */
 	for (unsigned i = 0; i < sc->ndirs; i++)
@@ -252,12 +272,16 @@ int scenario_run(const struct scenario *sc)
 	parent = getpid();
 	core = fork();
 	if (core == 0) {
-		char *args[2 * SCENARIO_DIRS_MAX + 8];
+		char *args[2 * SCENARIO_DIRS_MAX + 10];
 		unsigned n = 0;
 		args[n++] = ARBOR_BUILD_ROOT "/core/arbor-core";
 		for (unsigned i = 0; i < ndirs; i++) {
 			args[n++] = "--rom-dir";
 			args[n++] = (char *)dirs[i];
+		}
+		if (file_dir[0]) {
+			args[n++] = "--file-dir";
+			args[n++] = file_dir;
 		}
 		if (sc->ram) {
 			args[n++] = "--ram";

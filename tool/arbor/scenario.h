@@ -17,6 +17,8 @@ struct scenario {
 	const char *config;                       /* the init configuration's file */
 	const char *dirs[SCENARIO_DIRS_MAX];      /* the user's ROM directories, searched first */
 	unsigned ndirs;
+	const char *file_dir;                     /* core's --file-dir (Host_file); NULL: the first
+	                                             of dirs, else the config file's directory */
 	const char *ram;                          /* init's RAM quota, NULL: core's default */
 	int timeout_s;                            /* 0: none */
 	int timeout_status;                       /* the status a timeout ends with */

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,17 +139,20 @@ static int write_config(const char *text, const struct xml_node *config, char *p
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: arbor test FILE [--rom-dir DIR]... [-v]\n"
+	        "usage: arbor test FILE [--rom-dir DIR]... [--file-dir DIR] [-v]\n"
 	        "\n"
 	        "Run the test runtime FILE (<runtime> with <succeed>, <fail>, <fail after_seconds>\n"
 	        "and the init <config>) and judge it. Exit status: 0 passed, 1 failed, 124 timed\n"
-	        "out, 3 invalid file, 2 usage. -v copies the scenario's log to stdout.\n");
+	        "out, 3 invalid file, 2 usage. -v copies the scenario's log to stdout.\n"
+	        "--file-dir: the host files Host_file sessions may open (default: the first\n"
+	        "--rom-dir, else the directory of FILE).\n");
 }
 
 int test_main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "rom-dir", required_argument, NULL, 'd' },
+		{ "file-dir", required_argument, NULL, 'f' },
 		{ "verbose", no_argument,       NULL, 'v' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -158,7 +162,7 @@ int test_main(int argc, char **argv)
 	struct xml_node *root = NULL;
 	const struct xml_node *config, *n;
 	struct xml_error perr;
-	char *text = NULL, path[] = "/tmp/arbor-test-XXXXXX";
+	char *text = NULL, path[] = "/tmp/arbor-test-XXXXXX", file_dir[PATH_MAX];
 	size_t len;
 	uint64_t after = 0;
 	int opt, status = ARBOR_EXIT_INVALID;
@@ -171,6 +175,7 @@ int test_main(int argc, char **argv)
 				return ARBOR_EXIT_USAGE;
 			sc.dirs[sc.ndirs++] = optarg;
 			break;
+		case 'f': sc.file_dir = optarg; break;
 		case 'v': sc.quiet = 0; break;
 		case 'h': usage(stdout); return 0;
 		default:  usage(stderr); return ARBOR_EXIT_USAGE;
@@ -210,6 +215,11 @@ int test_main(int argc, char **argv)
 		goto out;
 	}
 	sc.ram = xml_attr(root, "ram");
+	/* the runtime's config is served from a temporary file: Host_file's files sit beside FILE */
+	if (!sc.file_dir && !sc.ndirs && realpath(v.file, file_dir)) {
+		*strrchr(file_dir, '/') = '\0';
+		sc.file_dir = file_dir[0] ? file_dir : "/";
+	}
 	sc.timeout_s = (int)after;
 	if (write_config(text, config, path)) {
 		fprintf(stderr, "arbor test: cannot write %s: %s\n", path, strerror(errno));
