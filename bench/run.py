@@ -162,6 +162,44 @@ BENCHMARKS = [
                       "tcp_terminal to a loopback TCP reader (256 KiB recv()s), from connect "
                       "until the last byte; all on CPU 0")],
               hook=True),
+    # ---- block_file (a hook: `arbor run` with bench/bench_block_client) ----
+    Benchmark(["bench_block_file", "seq", "arbor"], ["bench_block_file", "seq", "fio"],
+              "fio --rw=read --bs=1M on the same image file, page cache warm (--invalidate=0), "
+              "the faster of psync and io_uring (iodepth 8)",
+              2048,
+              [Figure("block_file_seq_read", "result", "MiB/s", "ratio", ">=", 0.8,
+                      "-n MiB read in 1 MiB requests, 8 in flight, through block_file from a "
+                      "256 MiB image in the page cache (bench_block_client's clock)")],
+              hook=True),
+    Benchmark(["bench_block_file", "rand", "arbor"], ["bench_block_file", "rand", "fio"],
+              "fio --ioengine=io_uring --iodepth=32 --rw=randread --bs=4k on the same image "
+              "file, page cache warm (--invalidate=0)",
+              500000,
+              [Figure("block_file_rand_read", "result", "IOPS", "ratio", ">=", 0.7,
+                      "-n random 4 KiB reads, 32 in flight, through block_file from a 256 MiB "
+                      "image in the page cache (bench_block_client's clock)")],
+              hook=True),
+    # ---- ext_fs (a hook: `arbor run` with block_file, ext_fs, bench/bench_ext_fs_client) ----
+    Benchmark(["bench_ext_fs", "arbor"], ["bench_ext_fs", "debugfs"],
+              "debugfs -R \"dump /file /dev/null\" on the same ext4 image, page cache warm, "
+              "the whole run",
+              100,
+              [Figure("ext_fs_read", "result", "s", "ratio", "<=", 1.0,
+                      "a -n MiB file read whole in 4 MiB requests, 2 in flight, through ext_fs "
+                      "(read-only, on block_file) from an ext4 image made by mke2fs -d, page "
+                      "cache warm; the client's second read, data used in place "
+                      "(bench_ext_fs_client's clock, from opening the file); first_mib_s, "
+                      "copied_mib_s alongside")],
+              hook=True),
+    # ---- block_cache (a hook: `arbor run` with ram_block, bench/bench_block_cache_client) ----
+    Benchmark(["bench_block_cache", "arbor"], ["bench_block_cache", "memcpy"],
+              "one thread memcpys the same bytes in 64 KiB chunks out of a warm 32 MiB buffer",
+              4096,
+              [Figure("block_cache_hit", "result", "MiB/s", "ratio", "report", 0,
+                      "-n MiB read in 64 KiB requests, 16 in flight, over a warm 32 MiB working "
+                      "set through block_cache (56 MiB of lines) on ram_block; every read a hit "
+                      "(checked on block_cache's counts); report only")],
+              hook=True),
     # ---- the VMM (needs /dev/kvm) ----
     Benchmark(["bench_vm_pio"], ["base_kvm_pio"],
               "a bare KVM loop handling the same port-I/O exits inline",
