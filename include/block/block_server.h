@@ -98,7 +98,10 @@ struct block_backend {
 	/*
 	 * Optional (NULL: not interested): the session's client closed it, or
 	 * it was revoked. Requests it still has in the backend complete as
-	 * usual. A write-back cache flushes here.
+	 * usual, later or from inside this call: completing them here lets
+	 * the session's memory go back with the close's answer, instead of
+	 * the server keeping the client's donation. A write-back cache
+	 * flushes here.
 	 */
 	void (*closed)(void *priv, struct block_session *s);
 };

@@ -81,9 +81,15 @@ static void session_broken(struct block_session *s, const char *what)
 void block_session_close(struct block_session *s)
 {
 	session_revoke(s);
-	s->closed = 1;
+	/*
+	 * The backend may complete what it holds from inside closed() (then
+	 * the session goes with this close, its memory with the close's
+	 * answer), so the session is marked closed, free on the last
+	 * completion, only afterwards.
+	 */
 	if (s->srv->backend->closed)
 		s->srv->backend->closed(s->srv->priv, s);
+	s->closed = 1;
 	if (!s->in_backend)
 		session_free(s);
 }

@@ -88,8 +88,9 @@ static int of_session(const struct io_request *io, void *session)
 
 /*
  * A client that went away does not need what it asked for: its requests no
- * worker has started yet are dropped, so that its session (and the
- * stream's memory) is freed as soon as the running ones are done.
+ * worker has started yet are dropped, and the running ones waited for, so
+ * that its session (and the stream's memory) is freed before the close is
+ * answered and the donation can go back.
  */
 static void closed(void *priv, struct block_session *s)
 {

@@ -91,6 +91,24 @@ static void wake_entrypoint(struct io_pool *p)
 	(void)!write(p->done_io.fd, &one, sizeof(one));
 }
 
+static void unlink_running(struct io_pool *p, struct io_request *r)
+{
+	struct io_request **link = &p->running;
+
+	while (*link != r)
+		link = &(*link)->next;
+	*link = r->next;
+}
+
+static int running_match(struct io_pool *p, int (*match)(const struct io_request *r, void *arg),
+                         void *arg)
+{
+	for (struct io_request *r = p->running; r; r = r->next)
+		if (match(r, arg))
+			return 1;
+	return 0;
+}
+
 static void *worker(void *arg)
 {
 	struct io_pool *p = arg;
@@ -113,11 +131,15 @@ static void *worker(void *arg)
 		if (!p->todo)
 			p->todo_tail = &p->todo;
 		__atomic_sub_fetch(&p->pending, 1, __ATOMIC_RELAXED);
+		r->next = p->running;
+		p->running = r;
 		pthread_mutex_unlock(&p->lock);
 
 		r->result = run_blocking(r);
 
 		pthread_mutex_lock(&p->lock);
+		unlink_running(p, r);
+		pthread_cond_broadcast(&p->finished);
 		r->next = NULL;
 		wake = !p->done;
 		*p->done_tail = r;
@@ -228,8 +250,7 @@ void io_submit(struct io_pool *p, struct io_request *r)
 void io_cancel(struct io_pool *p, int (*match)(const struct io_request *r, void *arg),
                void *arg)
 {
-	struct io_request **link;
-	int wake = 0;
+	struct io_request **link, *done;
 
 	pthread_mutex_lock(&p->lock);
 	link = &p->todo;
@@ -244,14 +265,19 @@ void io_cancel(struct io_pool *p, int (*match)(const struct io_request *r, void 
 		__atomic_sub_fetch(&p->pending, 1, __ATOMIC_RELAXED);
 		r->result = -ECANCELED;
 		r->next = NULL;
-		wake |= !p->done;
 		*p->done_tail = r;
 		p->done_tail = &r->next;
 	}
 	p->todo_tail = link;
-	if (wake)
-		wake_entrypoint(p);
+	/* a worker's pread or pwrite: bounded by the disk, not by a client */
+	while (running_match(p, match, arg))
+		pthread_cond_wait(&p->finished, &p->lock);
+	done = p->done;
+	p->done = NULL;
+	p->done_tail = &p->done;
 	pthread_mutex_unlock(&p->lock);
+	run_done(take_ready(p));
+	run_done(done);
 }
 
 static void stop_workers(struct io_pool *p)
@@ -286,6 +312,7 @@ int io_pool_init(struct io_pool *p, struct arbor_ep *ep, unsigned workers)
 	p->done_io.fn = completions;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->finished, NULL);
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, IO_WORKER_STACK);

@@ -75,6 +75,8 @@ struct io_pool {
 	struct io_request *todo, **todo_tail;
 	struct io_request *done, **done_tail;
 	struct io_request *ready, **ready_tail;   /* done inline: the entrypoint's alone */
+	struct io_request *running;  /* taken by a worker, not yet done */
+	pthread_cond_t finished;     /* a worker finished one (for io_cancel()) */
 	unsigned nready;
 	pthread_t threads[IO_WORKERS_MAX];
 	unsigned nthreads;
@@ -105,10 +107,12 @@ void io_pool_fini(struct io_pool *p);
 void io_submit(struct io_pool *p, struct io_request *r);
 
 /*
- * Give up the requests the pool has not started for which match(r, arg)
- * is true: they complete with -ECANCELED, through r->done on the
- * entrypoint as usual (never from inside this call). Requests a worker
- * runs already complete when it is done.
+ * Finish with the requests for which match(r, arg) is true, before
+ * returning: those the pool has not started complete with -ECANCELED,
+ * those a worker runs are waited for, and every completion the entrypoint
+ * has not delivered yet (these and others) is delivered from inside this
+ * call. For a closing session, so that its memory can go back with the
+ * close's answer instead of staying with the server.
  */
 void io_cancel(struct io_pool *p, int (*match)(const struct io_request *r, void *arg),
                void *arg);

@@ -145,9 +145,11 @@ class Core:
 
     def check_healthy(self, name):
         """No error, crash or unexpected exit of the component name in the log (a session
-        its parent denied is lib/base's error line, Genode's, not a fault)."""
+        its parent denied is lib/base's error line, Genode's, not a fault), and no
+        donation it kept after closing a session."""
         bad = self.all(rf"\[init -> {re.escape(name)}\] Error: (?!stop because parent denied)|"
-                       rf'child "{re.escape(name)}" (exited|crashed|was killed)')
+                       rf'child "{re.escape(name)}" (exited|crashed|was killed)|'
+                       rf"{re.escape(name)}: keeps the donation")
         if bad:
             raise Failed(f"{name} did not stay healthy: {bad[0].string}")
 
