@@ -13,6 +13,7 @@
 #include <arbor/env.h>
 #include <arbor/root.h>
 #include <file_system/fs_client.h>
+#include <rom/rom_server.h>
 #include <session/rom.h>
 
 /* What a ROM session costs fs_rom: its state (the content is fs_rom's own). */
@@ -21,21 +22,14 @@
 #define FS_ROM_FILE_MAX (64u * 1024 * 1024)
 
 /* A ROM session's view of its module. */
-struct rom_reader {
-	struct arbor_cap *sigh;          /* NULL: not signalled */
-	uint64_t fetched;                /* the module version of its last DATASPACE */
-	struct rom_reader *next;
-};
-
 struct rom_module {
 	char name[ARBOR_ROM_NAME_MAX];
 	char path[ARBOR_FS_PATH_MAX + 1];   /* "/" + name */
-	uint64_t version;                /* counts changes of content */
+	struct rom_versions versions;    /* and the readers (ROM sessions) */
 	struct arbor_cap *ds, *ro;       /* the content (NULL: empty), fs_rom's and the readers' */
 	const unsigned char *addr;       /* fs_rom's mapping of it */
 	size_t mapped, length;
 	int watch;                       /* handle watching the file or its nearest directory */
-	struct rom_reader *readers;
 	struct rom_module *next;
 };
 

@@ -183,10 +183,7 @@ void module_refresh(struct fs_rom *fr, struct rom_module *m)
 	m->addr = addr;
 	m->mapped = mapped;
 	m->length = length;
-	m->version++;
-	for (struct rom_reader *r = m->readers; r; r = r->next)
-		if (r->sigh)
-			arbor_signal_submit(r->sigh, 1);
+	rom_versions_publish(&m->versions);
 }
 
 int module_get(struct fs_rom *fr, const char *name, struct rom_module **out)
@@ -217,7 +214,7 @@ int module_get(struct fs_rom *fr, const char *name, struct rom_module **out)
 
 void module_collect(struct fs_rom *fr, struct rom_module *m)
 {
-	if (m->readers)
+	if (m->versions.readers)
 		return;
 	for (struct rom_module **l = &fr->modules; *l; l = &(*l)->next) {
 		if (*l == m) {

@@ -60,7 +60,7 @@ static void copy_free(struct registry *reg, struct report_copy *c)
 
 void registry_collect(struct registry *reg, struct rom_module *m)
 {
-	if (m->readers || m->writers)
+	if (m->versions.readers || m->writers)
 		return;
 	for (struct rom_module **l = &reg->modules; *l; l = &(*l)->next) {
 		if (*l == m) {
@@ -70,23 +70,6 @@ void registry_collect(struct registry *reg, struct rom_module *m)
 	}
 	copy_free(reg, m->content);
 	free(m);
-}
-
-void registry_add_reader(struct rom_module *m, struct rom_reader *r)
-{
-	r->next = m->readers;
-	m->readers = r;
-}
-
-void registry_remove_reader(struct registry *reg, struct rom_module *m, struct rom_reader *r)
-{
-	for (struct rom_reader **l = &m->readers; *l; l = &(*l)->next) {
-		if (*l == r) {
-			*l = r->next;
-			break;
-		}
-	}
-	registry_collect(reg, m);
 }
 
 void registry_add_writer(struct rom_module *m)
@@ -143,11 +126,8 @@ void registry_publish(struct registry *reg, struct rom_module *m, struct report_
 	struct report_copy *old = m->content;
 
 	m->content = copy;
-	m->version++;
 	copy_free(reg, old);
-	for (struct rom_reader *r = m->readers; r; r = r->next)
-		if (r->sigh)
-			arbor_signal_submit(r->sigh, 1);
+	rom_versions_publish(&m->versions);
 }
 
 void registry_withdraw(struct registry *reg, struct rom_module *m, const void *owner)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <arbor/cap.h>
 #include <arbor/env.h>
+#include <rom/rom_server.h>
 #include <session/parent.h>
 
 /* One published report: a copy of the writer's buffer, paid from its donation. */
@@ -21,18 +22,10 @@ struct report_copy {
 	const void *owner;                 /* the Report session whose donation pays for it */
 };
 
-/* A ROM session's view of its module; embedded in the session. */
-struct rom_reader {
-	struct arbor_cap *sigh;            /* NULL: not signalled */
-	uint64_t fetched;                  /* the module version of the last DATASPACE */
-	struct rom_reader *next;
-};
-
 struct rom_module {
 	char name[ARBOR_LABEL_MAX];
-	uint64_t version;                  /* counts changes of content */
+	struct rom_versions versions;      /* and the readers (ROM sessions) */
 	struct report_copy *content;       /* NULL: empty */
-	struct rom_reader *readers;
 	unsigned writers;
 	struct rom_module *next;
 };
@@ -51,13 +44,10 @@ int registry_lookup(struct registry *reg, const char *name, struct rom_module **
 
 /*
  * Drop m if nobody reads or writes it: after a lookup that was not
- * followed by registry_add_reader() or registry_add_writer().
+ * followed by a reader (rom_server_session_init()) or registry_add_writer(),
+ * and after a reader or writer left.
  */
 void registry_collect(struct registry *reg, struct rom_module *m);
-
-/* Add or remove a reader; a module without readers and writers goes away. */
-void registry_add_reader(struct rom_module *m, struct rom_reader *r);
-void registry_remove_reader(struct registry *reg, struct rom_module *m, struct rom_reader *r);
 
 /* Count a writer in or out; a module without readers and writers goes away. */
 void registry_add_writer(struct rom_module *m);
