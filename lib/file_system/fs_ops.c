@@ -57,6 +57,25 @@ static void payload(struct arbor_rpc_request *req, void *out, size_t size)
  * a handle of kind: creating, and a file handle that may write, need a
  * writeable session.
  */
+/*
+ * The (directory handle, name) pair of a request whose name field (max
+ * bytes) ends within the avail bytes the call carried: the name is
+ * terminated there, the handle is a directory, the name is valid; checked
+ * in this order, the order of the errors clients see.
+ */
+static int dir_and_name(struct fs_session *s, uint32_t handle, const char *name, size_t avail,
+                        size_t max, struct fs_handle **dir)
+{
+	int err = fs_path_terminated(name, avail, max);
+
+	if (err)
+		return err;
+	*dir = fs_handle_get(s, handle, FS_KIND(FS_HANDLE_DIR));
+	if (!*dir)
+		return ARBOR_FS_E_INVALID_HANDLE;
+	return fs_path_check_name(name);
+}
+
 static int open_in_dir(struct arbor_rpc_request *req, unsigned type, unsigned kind)
 {
 	struct fs_session *s = session_of(req);
@@ -68,14 +87,8 @@ static int open_in_dir(struct arbor_rpc_request *req, unsigned type, unsigned ki
 	int err;
 
 	payload(req, &r, sizeof(r));
-	err = fs_path_terminated(r.name, req->in->size - offsetof(struct arbor_fs_file_req, name),
-	                         sizeof(r.name));
-	if (err)
-		return err;
-	dir = fs_handle_get(s, r.dir, FS_KIND(FS_HANDLE_DIR));
-	if (!dir)
-		return ARBOR_FS_E_INVALID_HANDLE;
-	err = fs_path_check_name(r.name);
+	err = dir_and_name(s, r.dir, r.name, req->in->size - offsetof(struct arbor_fs_file_req, name),
+	                   sizeof(r.name), &dir);
 	if (err)
 		return err;
 	if (type == ARBOR_FS_FILE) {
@@ -259,14 +272,8 @@ static int op_unlink(struct arbor_rpc_request *req)
 	int err;
 
 	payload(req, &r, sizeof(r));
-	err = fs_path_terminated(r.name, req->in->size - offsetof(struct arbor_fs_name_req, name),
-	                         sizeof(r.name));
-	if (err)
-		return err;
-	dir = fs_handle_get(s, r.dir, FS_KIND(FS_HANDLE_DIR));
-	if (!dir)
-		return ARBOR_FS_E_INVALID_HANDLE;
-	err = fs_path_check_name(r.name);
+	err = dir_and_name(s, r.dir, r.name, req->in->size - offsetof(struct arbor_fs_name_req, name),
+	                   sizeof(r.name), &dir);
 	if (err)
 		return err;
 	if (!s->writeable)
