@@ -119,17 +119,17 @@ static void *worker(void *arg)
 		struct io_request *r;
 		int wake;
 
-		while (!p->todo && !p->stopping) {
+		while (!p->waiting && !p->stopping) {
 			__atomic_add_fetch(&p->idle, 1, __ATOMIC_RELAXED);
 			pthread_cond_wait(&p->work, &p->lock);
 			__atomic_sub_fetch(&p->idle, 1, __ATOMIC_RELAXED);
 		}
 		if (p->stopping)
 			break;
-		r = p->todo;
-		p->todo = r->next;
-		if (!p->todo)
-			p->todo_tail = &p->todo;
+		r = p->waiting;
+		p->waiting = r->next;
+		if (!p->waiting)
+			p->waiting_tail = &p->waiting;
 		__atomic_sub_fetch(&p->pending, 1, __ATOMIC_RELAXED);
 		r->next = p->running;
 		p->running = r;
@@ -206,8 +206,8 @@ static void queue(struct io_pool *p, struct io_request *r)
 {
 	r->next = NULL;
 	pthread_mutex_lock(&p->lock);
-	*p->todo_tail = r;
-	p->todo_tail = &r->next;
+	*p->waiting_tail = r;
+	p->waiting_tail = &r->next;
 	__atomic_add_fetch(&p->pending, 1, __ATOMIC_RELAXED);
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->lock);
@@ -253,7 +253,7 @@ void io_cancel(struct io_pool *p, int (*match)(const struct io_request *r, void 
 	struct io_request **link, *done;
 
 	pthread_mutex_lock(&p->lock);
-	link = &p->todo;
+	link = &p->waiting;
 	while (*link) {
 		struct io_request *r = *link;
 
@@ -268,7 +268,7 @@ void io_cancel(struct io_pool *p, int (*match)(const struct io_request *r, void 
 		*p->done_tail = r;
 		p->done_tail = &r->next;
 	}
-	p->todo_tail = link;
+	p->waiting_tail = link;
 	/* a worker's pread or pwrite: bounded by the disk, not by a client */
 	while (running_match(p, match, arg))
 		pthread_cond_wait(&p->finished, &p->lock);
@@ -298,7 +298,7 @@ int io_pool_init(struct io_pool *p, struct arbor_ep *ep, unsigned workers)
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	p->todo_tail = &p->todo;
+	p->waiting_tail = &p->waiting;
 	p->done_tail = &p->done;
 	p->ready_tail = &p->ready;
 	p->nowait_write = 1;

@@ -72,7 +72,7 @@ struct io_pool {
 	struct arbor_io done_io;     /* eventfd: workers -> entrypoint */
 	pthread_mutex_t lock;
 	pthread_cond_t work;
-	struct io_request *todo, **todo_tail;
+	struct io_request *waiting, **waiting_tail;   /* queued for a worker, not started */
 	struct io_request *done, **done_tail;
 	struct io_request *ready, **ready_tail;   /* done inline: the entrypoint's alone */
 	struct io_request *running;  /* taken by a worker, not yet done */
@@ -81,7 +81,7 @@ struct io_pool {
 	pthread_t threads[IO_WORKERS_MAX];
 	unsigned nthreads;
 	unsigned idle;               /* workers waiting for work (a hint outside the lock) */
-	unsigned pending;            /* requests in todo (likewise) */
+	unsigned pending;            /* requests waiting (likewise) */
 	int stopping;
 	int nowait_write;            /* 0 once the file system refused RWF_NOWAIT for writes */
 	struct io_stats stats;
