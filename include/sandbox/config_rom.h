@@ -57,4 +57,10 @@ int config_rom_open(struct config_rom *cr, struct arbor_env *env, config_rom_che
 /* Close the ROM session and free the config in force. */
 void config_rom_close(struct config_rom *cr);
 
+/*
+ * Log "config:LINE:COL: ATTR="VALUE" WHY" for node's attribute attr (a
+ * check function's answer to a bad value) and return ARBOR_E_INVALID.
+ */
+int config_attr_error(const struct xml_node *node, const char *attr, const char *why);
+
 #endif

@@ -7,16 +7,9 @@
 #include <string.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
+#include <sandbox/config_rom.h>
 #include <sandbox/policy.h>
 #include "fs_internal.h"
-
-static int bad_attr(const struct xml_node *node, const char *attr, const char *value,
-                    const char *why)
-{
-	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
-	            attr, value, why);
-	return ARBOR_E_INVALID;
-}
 
 /*
  * A root names a directory by an absolute path of valid names; one
@@ -48,13 +41,12 @@ static int root_valid(const char *root)
 static int check_policy(const struct xml_node *policy)
 {
 	const char *root = xml_attr(policy, "root");
-	const char *writeable = xml_attr(policy, "writeable");
 	int value;
 
 	if (root && !root_valid(root))
-		return bad_attr(policy, "root", root, "is not an absolute path of valid names");
+		return config_attr_error(policy, "root", "is not an absolute path of valid names");
 	if (xml_attr_bool(policy, "writeable", 0, &value))
-		return bad_attr(policy, "writeable", writeable, "is neither yes nor no");
+		return config_attr_error(policy, "writeable", "is neither yes nor no");
 	return 0;
 }
 

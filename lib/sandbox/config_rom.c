@@ -57,3 +57,12 @@ void config_rom_close(struct config_rom *cr)
 	xml_free(cr->root);
 	cr->root = NULL;
 }
+
+int config_attr_error(const struct xml_node *node, const char *attr, const char *why)
+{
+	const char *value = xml_attr(node, attr);
+
+	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
+	            attr, value ? value : "", why);
+	return ARBOR_E_INVALID;
+}

@@ -3,19 +3,11 @@
 #include <string.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
+#include <sandbox/config_rom.h>
 #include <sandbox/policy.h>
 #include <session/block.h>
 #include <session/parent.h>
 #include "config.h"
-
-static int bad_attr(const struct xml_node *node, const char *attr, const char *why)
-{
-	const char *value = xml_attr(node, attr);
-
-	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
-	            attr, value ? value : "", why);
-	return ARBOR_E_INVALID;
-}
 
 static int power_of_two(uint64_t v)
 {
@@ -30,20 +22,20 @@ static int check(const struct config_rom *rom, const struct xml_node *root)
 	/* the line must also be a multiple of the device's block size: main.c checks that */
 	if (xml_attr_u64(root, "line_size", CONFIG_LINE_SIZE_DEFAULT, &line) ||
 	    !power_of_two(line) || line < 512 || line > 4 * 1024 * 1024)
-		return bad_attr(root, "line_size", "is not a power of two in 512..4M");
+		return config_attr_error(root, "line_size", "is not a power of two in 512..4M");
 	if (xml_attr_u64(root, "read_ahead", CONFIG_READ_AHEAD_DEFAULT, &ahead) ||
 	    ahead > 64 * 1024 * 1024)
-		return bad_attr(root, "read_ahead", "is not a size up to 64M");
+		return config_attr_error(root, "read_ahead", "is not a size up to 64M");
 	if (xml_attr_u64(root, "io_buffer", CONFIG_IO_BUFFER_DEFAULT, &io) ||
 	    io < 64 * 1024 || io > ARBOR_BLOCK_TX_BUF_MAX)
-		return bad_attr(root, "io_buffer", "is not a size in 64K..64M");
+		return config_attr_error(root, "io_buffer", "is not a size in 64K..64M");
 	for (const struct xml_node *n = xml_first_child(root, NULL); n && !err;
 	     n = xml_next_sibling(n, NULL)) {
 		const char *type = xml_node_type(n);
 
 		if ((!strcmp(type, "policy") || !strcmp(type, "default-policy")) &&
 		    xml_attr_bool(n, "writeable", 0, &writeable))
-			err = bad_attr(n, "writeable", "is neither yes nor no");
+			err = config_attr_error(n, "writeable", "is neither yes nor no");
 	}
 	return err;
 }

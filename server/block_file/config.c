@@ -3,18 +3,11 @@
 #include <string.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
+#include <sandbox/config_rom.h>
 #include <sandbox/policy.h>
 #include <session/parent.h>
 #include "config.h"
 #include "io.h"
-
-static int bad_attr(const struct xml_node *node, const char *attr, const char *value,
-                    const char *why)
-{
-	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
-	            attr, value ? value : "", why);
-	return ARBOR_E_INVALID;
-}
 
 /* Host_file decides in the end; a name it would refuse is a typo worth seeing at start. */
 static int file_name_ok(const char *file)
@@ -40,15 +33,13 @@ static int check_policy(const struct xml_node *policy)
 	int writeable;
 
 	if (!file || !file_name_ok(file))
-		return bad_attr(policy, "file", file,
-		                "is not a file name beneath core's file directory");
+		return config_attr_error(policy, "file",
+		                         "is not a file name beneath core's file directory");
 	if (xml_attr_u64(policy, "block_size", CONFIG_BLOCK_SIZE_DEFAULT, &block_size) ||
 	    !block_size_ok(block_size))
-		return bad_attr(policy, "block_size", xml_attr(policy, "block_size"),
-		                "is not a power of two from 512 to 65536");
+		return config_attr_error(policy, "block_size", "is not a power of two from 512 to 65536");
 	if (xml_attr_bool(policy, "writeable", 0, &writeable))
-		return bad_attr(policy, "writeable", xml_attr(policy, "writeable"),
-		                "is neither yes nor no");
+		return config_attr_error(policy, "writeable", "is neither yes nor no");
 	return 0;
 }
 
@@ -61,10 +52,10 @@ static int check(const struct config_rom *rom, const struct xml_node *root)
 	    workers > IO_WORKERS_MAX) {
 		char why[64];
 		snprintf(why, sizeof(why), "is not a number from 1 to %u", IO_WORKERS_MAX);
-		return bad_attr(root, "workers", xml_attr(root, "workers"), why);
+		return config_attr_error(root, "workers", why);
 	}
 	if (xml_attr_bool(root, "stats", 0, &stats))
-		return bad_attr(root, "stats", xml_attr(root, "stats"), "is neither yes nor no");
+		return config_attr_error(root, "stats", "is neither yes nor no");
 	for (const struct xml_node *n = xml_first_child(root, NULL); n && !err;
 	     n = xml_next_sibling(n, NULL)) {
 		const char *type = xml_node_type(n);

@@ -11,33 +11,24 @@
 #define CACHE_MAX   (1024u * 1024 * 1024)
 #define BUFFER_MIN  (64u * 1024)
 
-static int bad_attr(const struct xml_node *node, const char *attr, const char *why)
-{
-	const char *value = xml_attr(node, attr);
-
-	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
-	            attr, value ? value : "", why);
-	return ARBOR_E_INVALID;
-}
-
 static int parse(const struct xml_node *root, struct config *cfg)
 {
 	const char *label = xml_attr(root, "block_label");
 	uint64_t v;
 
 	if (xml_attr_bool(root, "writeable", 1, &cfg->writeable))
-		return bad_attr(root, "writeable", "is neither yes nor no");
+		return config_attr_error(root, "writeable", "is neither yes nor no");
 	if (xml_attr_bool(root, "discard", 0, &cfg->discard))
-		return bad_attr(root, "discard", "is neither yes nor no");
+		return config_attr_error(root, "discard", "is neither yes nor no");
 	if (xml_attr_u64(root, "cache", 8u << 20, &v) || v < CACHE_MIN || v > CACHE_MAX)
-		return bad_attr(root, "cache", "is not a size in 64K..1G");
+		return config_attr_error(root, "cache", "is not a size in 64K..1G");
 	cfg->cache = (size_t)v;
 	if (xml_attr_u64(root, "block_buffer", 4u << 20, &v) || v < BUFFER_MIN ||
 	    v > ARBOR_BLOCK_TX_BUF_MAX || v % 4096)
-		return bad_attr(root, "block_buffer", "is not a multiple of 4K in 64K..64M");
+		return config_attr_error(root, "block_buffer", "is not a multiple of 4K in 64K..64M");
 	cfg->block_buffer = (size_t)v;
 	if (label && strlen(label) >= sizeof(cfg->block_label))
-		return bad_attr(root, "block_label", "is too long");
+		return config_attr_error(root, "block_label", "is too long");
 	snprintf(cfg->block_label, sizeof(cfg->block_label), "%s", label ? label : "");
 	return 0;
 }

@@ -3,20 +3,12 @@
 #include <string.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
+#include <sandbox/config_rom.h>
 #include <sandbox/policy.h>
 #include <session/block.h>
 #include <session/parent.h>
 #include "config.h"
 #include "partition_table.h"
-
-static int bad_attr(const struct xml_node *node, const char *attr, const char *why)
-{
-	const char *value = xml_attr(node, attr);
-
-	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
-	            attr, value ? value : "", why);
-	return ARBOR_E_INVALID;
-}
 
 /* Partition numbers are small decimal numbers: 1..4 primary, 5.. logical, GPT slots. */
 static int parse_partition(const struct xml_node *node, unsigned *number)
@@ -43,9 +35,9 @@ static int check_policy(const struct xml_node *n)
 	int writeable;
 
 	if (parse_partition(n, &number))
-		return bad_attr(n, "partition", "is not a partition number (1, 2, ... as Linux counts)");
+		return config_attr_error(n, "partition", "is not a partition number (1, 2, ... as Linux counts)");
 	if (xml_attr_bool(n, "writeable", 0, &writeable))
-		return bad_attr(n, "writeable", "is neither yes nor no");
+		return config_attr_error(n, "writeable", "is neither yes nor no");
 	return 0;
 }
 
@@ -56,7 +48,7 @@ static int check(const struct config_rom *rom, const struct xml_node *root)
 
 	if (xml_attr_u64(root, "io_buffer", CONFIG_IO_BUFFER_DEFAULT, &io_buffer) ||
 	    io_buffer < 64 * 1024 || io_buffer > ARBOR_BLOCK_TX_BUF_MAX)
-		return bad_attr(root, "io_buffer", "is not a size in 64K..64M");
+		return config_attr_error(root, "io_buffer", "is not a size in 64K..64M");
 	for (const struct xml_node *n = xml_first_child(root, NULL); n && !err;
 	     n = xml_next_sibling(n, NULL)) {
 		const char *type = xml_node_type(n);
@@ -64,7 +56,7 @@ static int check(const struct config_rom *rom, const struct xml_node *root)
 		if (!strcmp(type, "policy") || !strcmp(type, "default-policy"))
 			err = check_policy(n);
 		else if (!strcmp(type, "report") && xml_attr_bool(n, "partitions", 0, &report))
-			err = bad_attr(n, "partitions", "is neither yes nor no");
+			err = config_attr_error(n, "partitions", "is neither yes nor no");
 	}
 	return err;
 }

@@ -3,18 +3,10 @@
 #include <string.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
+#include <sandbox/config_rom.h>
 #include <sandbox/policy.h>
 #include <session/parent.h>
 #include "config.h"
-
-static int bad_attr(const struct xml_node *node, const char *attr, const char *why)
-{
-	const char *value = xml_attr(node, attr);
-
-	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
-	            attr, value ? value : "", why);
-	return ARBOR_E_INVALID;
-}
 
 /* The geometry a config asks for; nothing is taken from a config that fails here. */
 static int parse_geometry(const struct xml_node *root, struct config_geometry *g)
@@ -25,7 +17,7 @@ static int parse_geometry(const struct xml_node *root, struct config_geometry *g
 	memset(g, 0, sizeof(*g));
 	if (xml_attr_u64(root, "block_size", CONFIG_DEFAULT_BLOCK_SIZE, &block_size) ||
 	    block_size < 512 || block_size > 65536 || (block_size & (block_size - 1)))
-		return bad_attr(root, "block_size", "is not a power of two in 512..64K");
+		return config_attr_error(root, "block_size", "is not a power of two in 512..64K");
 	if (xml_attr(root, "size") && xml_attr(root, "block_count")) {
 		arbor_error("config:%lu:%lu: size and block_count both given: say one",
 		            xml_node_line(root), xml_node_column(root));
@@ -34,10 +26,10 @@ static int parse_geometry(const struct xml_node *root, struct config_geometry *g
 	if (xml_attr(root, "block_count")) {
 		if (xml_attr_u64(root, "block_count", 0, &count) || !count ||
 		    count > UINT64_MAX / block_size)
-			return bad_attr(root, "block_count", "is not a block count above 0");
+			return config_attr_error(root, "block_count", "is not a block count above 0");
 	} else if (xml_attr(root, "size")) {
 		if (xml_attr_u64(root, "size", 0, &size) || !size || size % block_size)
-			return bad_attr(root, "size", "is not a positive multiple of the block size");
+			return config_attr_error(root, "size", "is not a positive multiple of the block size");
 		count = size / block_size;
 	} else {
 		arbor_error("config:%lu:%lu: the device needs a size (size=\"16M\" or block_count=)",
@@ -45,7 +37,7 @@ static int parse_geometry(const struct xml_node *root, struct config_geometry *g
 		return ARBOR_E_INVALID;
 	}
 	if (rom && (!*rom || strlen(rom) >= sizeof(g->rom)))
-		return bad_attr(root, "rom", "is not a ROM module name");
+		return config_attr_error(root, "rom", "is not a ROM module name");
 	g->block_size = (uint32_t)block_size;
 	g->block_count = count;
 	snprintf(g->rom, sizeof(g->rom), "%s", rom ? rom : "");
@@ -62,7 +54,7 @@ static int check(const struct config_rom *rom, const struct xml_node *root)
 		const char *type = xml_node_type(n);
 		if ((!strcmp(type, "policy") || !strcmp(type, "default-policy")) &&
 		    xml_attr_bool(n, "writeable", 0, &writeable))
-			err = bad_attr(n, "writeable", "is neither yes nor no");
+			err = config_attr_error(n, "writeable", "is neither yes nor no");
 	}
 	return err;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
+#include <sandbox/config_rom.h>
 #include <sandbox/policy.h>
 #include <session/parent.h>
 #include "config.h"
@@ -33,14 +34,6 @@ static int parse_port(const char *text, uint16_t *port)
 	return 0;
 }
 
-static int bad_attr(const struct xml_node *node, const char *attr, const char *value,
-                    const char *why)
-{
-	arbor_error("config:%lu:%lu: %s=\"%s\" %s", xml_node_line(node), xml_node_column(node),
-	            attr, value, why);
-	return ARBOR_E_INVALID;
-}
-
 /* Every value a session would use, checked now: a typo shows at start, not at the first client. */
 static int check_policy(const struct xml_node *policy)
 {
@@ -49,9 +42,9 @@ static int check_policy(const struct xml_node *policy)
 	uint16_t number;
 
 	if (port && parse_port(port, &number))
-		return bad_attr(policy, "port", port, "is not a port number (1..65535)");
+		return config_attr_error(policy, "port", "is not a port number (1..65535)");
 	if (ip && !is_ipv4(ip))
-		return bad_attr(policy, "ip", ip, "is not a dotted IPv4 address");
+		return config_attr_error(policy, "ip", "is not a dotted IPv4 address");
 	return 0;
 }
 
@@ -61,7 +54,7 @@ static int check(const struct config_rom *rom, const struct xml_node *root)
 	int err = 0;
 
 	if (listen && !is_ipv4(listen))
-		return bad_attr(root, "listen", listen, "is not a dotted IPv4 address");
+		return config_attr_error(root, "listen", "is not a dotted IPv4 address");
 	for (const struct xml_node *n = xml_first_child(root, NULL); n && !err;
 	     n = xml_next_sibling(n, NULL)) {
 		const char *type = xml_node_type(n);
