@@ -34,39 +34,19 @@ BLOCK_FILE_TMP. Exit status: 0 passed, 1 failed, 77 skipped.
 """
 import os
 import random
-import re
-import shutil
 import signal
 import struct
-import subprocess
 import sys
-import tempfile
-import threading
 import time
+
+# core under init, its log: test/core_runner.py
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import core_runner  # noqa: E402
+from core_runner import Failed, Skipped  # noqa: E402
 
 TIMEOUT = 20.0   # for any one thing to happen
 MIB = 1024 * 1024
 SECTOR = 512
-
-
-class Failed(Exception):
-    pass
-
-
-class Skipped(Exception):
-    pass
-
-
-def until(cond, timeout, what):
-    """Poll cond() until it is true (or an index, 0 included); Failed(what) after timeout s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value is not None and value is not False:
-            return value
-        if time.monotonic() > deadline:
-            raise Failed(f"timeout after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def pattern(seed, offset, length):
@@ -75,83 +55,15 @@ def pattern(seed, offset, length):
     return b"".join(struct.pack("<QQ", seed, s) * 32 for s in range(first, first + count))
 
 
-class Core:
+class Core(core_runner.Core):
     """core running init with config_text as ROM "config" and files_dir as its file
-    directory; its log, line by line."""
+    directory; expect() finds a line anywhere in the log, and a test component's failed
+    check ends the wait at once."""
 
     def __init__(self, config_text, files_dir):
-        core = os.environ.get("ARBOR_CORE")
-        dirs = [d for d in os.environ.get("ARBOR_ROM_DIRS", "").split(":") if d]
-        if not core or not dirs:
-            sys.exit("ARBOR_CORE and ARBOR_ROM_DIRS must be set")
-        self.dir = tempfile.mkdtemp(prefix="arbor-block-file-config-")
-        with open(os.path.join(self.dir, "config"), "w") as f:
-            f.write(config_text)
-        cmd = [core, "--verbose", "--rom-dir", self.dir]
-        for d in dirs:
-            cmd += ["--rom-dir", d]
-        cmd += ["--file-dir", files_dir, "--ram", "256M", "--", "init"]
-        print("+ " + " ".join(cmd), flush=True)
-        self.lines, self.cursor = [], 0
-        self.cond = threading.Condition()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            print(line, flush=True)
-            with self.cond:
-                self.lines.append(line)
-
-    def find(self, pattern, start=0):
-        """Index of the first line at or after start matching the regex, or None."""
-        with self.cond:
-            for i in range(start, len(self.lines)):
-                if re.search(pattern, self.lines[i]):
-                    return i
-        return None
-
-    def expect(self, pattern, timeout=TIMEOUT):
-        """Wait for a line matching pattern (anywhere in the log); return its match. A test
-        component's failed check ends the wait at once."""
-        def seen():
-            failed = self.find(r"\] Error: [a-z_]+: FAILED: ")
-            if failed is not None:
-                raise Failed(self.lines[failed])
-            return self.find(pattern)
-        i = until(seen, timeout, f"log line /{pattern}/")
-        return re.search(pattern, self.lines[i])
-
-    def all(self, pattern):
-        with self.cond:
-            return [m for m in (re.search(pattern, line) for line in self.lines) if m]
-
-    def pid_of(self, name):
-        m = self.expect(rf'core: started "init -> {re.escape(name)}" as pid (\d+)')
-        return int(m.group(1))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.reader.join(timeout=5)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def check_healthy(self, name):
-        """No error, crash or unexpected exit of the component name in the log (a session
-        its parent denied is lib/base's error line, Genode's, not a fault), and no
-        donation it kept after closing a session."""
-        bad = self.all(rf"\[init -> {re.escape(name)}\] Error: (?!stop because parent denied)|"
-                       rf'child "{re.escape(name)}" (exited|crashed|was killed)|'
-                       rf"{re.escape(name)}: keeps the donation")
-        if bad:
-            raise Failed(f"{name} did not stay healthy: {bad[0].string}")
+        super().__init__(config_text, "arbor-block-file-config-", "256M", verbose=True,
+                         file_dir=files_dir, timeout=TIMEOUT,
+                         fail_on=r"\] Error: [a-z_]+: FAILED: ")
 
 
 def client(mode):
@@ -189,15 +101,11 @@ def config(policies, start, block_file_attrs=""):
 """
 
 
-class Files:
+class Files(core_runner.Files):
     """core's file directory for one case, on the build's file system."""
 
     def __init__(self):
-        base = os.environ.get("BLOCK_FILE_TMP") or None
-        self.dir = tempfile.mkdtemp(prefix="arbor-block-file-", dir=base)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
+        super().__init__("arbor-block-file-", "BLOCK_FILE_TMP")
 
     def image(self, name, size, seed=0):
         """A file of the test's pattern, on disk and out of the page cache."""
@@ -209,14 +117,6 @@ class Files:
             f.flush()
             os.fsync(f.fileno())
             os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-
-    def read(self, name, offset, length):
-        with open(self.path(name), "rb") as f:
-            f.seek(offset)
-            return f.read(length)
-
-    def remove(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def uncached(path, offset):
@@ -481,20 +381,5 @@ CASES = {
 }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        sys.exit(f"usage: {sys.argv[0]} {'|'.join(CASES)}")
-    try:
-        CASES[sys.argv[1]]()
-    except Skipped as e:
-        print(f"SKIP: {e}", flush=True)
-        return 77
-    except Failed as e:
-        print(f"FAILED: {e}", flush=True)
-        return 1
-    print(f"passed: block_file {sys.argv[1]}", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(core_runner.main(CASES, "block_file"))

@@ -38,8 +38,12 @@ import tempfile
 import time
 import zlib
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from block_file_test import Core, Failed, Skipped   # noqa: E402  (core under init, its log)
+# core under init and its log (test/core_runner.py), run as block_file's test runs it
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]
+import core_runner  # noqa: E402
+from block_file_test import Core  # noqa: E402
+from core_runner import Failed, Skipped  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -87,18 +91,11 @@ def debugfs(image, request):
     return sh("debugfs", "-R", request, image, check=False).stdout.decode(errors="replace")
 
 
-class Files:
+class Files(core_runner.Files):
     """core's file directory for one case, on the build's file system."""
 
     def __init__(self):
-        base = os.environ.get("EXT_FS_TMP") or None
-        self.dir = tempfile.mkdtemp(prefix="arbor-ext-fs-", dir=base)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def remove(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
+        super().__init__("arbor-ext-fs-", "EXT_FS_TMP")
 
 
 HEAD = """<config>
@@ -459,21 +456,5 @@ CASES = {
 }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        sys.exit(f"usage: {sys.argv[0]} {'|'.join(CASES)}")
-    try:
-        require_tools()
-        CASES[sys.argv[1]]()
-    except Skipped as e:
-        print(f"SKIP: {e}", flush=True)
-        return 77
-    except Failed as e:
-        print(f"FAILED: {e}", flush=True)
-        return 1
-    print(f"passed: ext_fs {sys.argv[1]}", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(core_runner.main(CASES, "ext_fs", require_tools))

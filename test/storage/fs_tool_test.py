@@ -35,14 +35,16 @@ import io
 import os
 import select
 import shutil
-import signal
 import struct
-import subprocess
 import sys
 import tarfile
 import tempfile
 import time
 import zlib
+
+# core under init: test/core_runner.py
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import core_runner  # noqa: E402
 
 TIMEOUT = 30.0
 M64 = (1 << 64) - 1
@@ -79,6 +81,12 @@ def read(path, data, show=True):
         lines += ["  " + l for l in (text[:-1] if text.endswith("\n") else text).split("\n")] \
             if text else []
     return lines
+
+
+def listing(path, *entries):
+    """The lines of a list: the number of entries, then each ("file NAME N bytes", "dir NAME",
+    "symlink NAME -> TARGET") in fs_tool's order."""
+    return [f"list {path}: {len(entries)} entries"] + ["  " + e for e in entries]
 
 
 def summary(actions, failed):
@@ -174,14 +182,14 @@ two</write>
         + [wrote("/tmp/a.txt", b" world")] + read("/tmp/a.txt", b"hello world")
         + [wrote("/tmp/lines", b"one\ntwo")] + read("/tmp/lines", b"one\ntwo")
         + ["mkdir /tmp/d/e/f: ok", wrote("/tmp/d/e/f/g", b"deep"),
-           "move /tmp/d/e -> /tmp/moved: ok",
-           "list /tmp: 5 entries", "  file a.txt 11 bytes", "  file big 8388608 bytes",
-           "  dir d", "  file lines 7 bytes", "  dir moved",
-           "stat /tmp/moved/f/g: file 4 bytes", "truncate /tmp/big: 1048576 bytes"]
+           "move /tmp/d/e -> /tmp/moved: ok"]
+        + listing("/tmp", "file a.txt 11 bytes", "file big 8388608 bytes", "dir d",
+                  "file lines 7 bytes", "dir moved")
+        + ["stat /tmp/moved/f/g: file 4 bytes", "truncate /tmp/big: 1048576 bytes"]
         + read("/tmp/big", big[1048000:1 << 20], show=False)
         + read("/tmp/big", big[:1 << 20])
-        + ["remove /tmp/a.txt: ok", "remove /tmp/d: ok", "remove /tmp/moved: ok",
-           "list /tmp: 2 entries", "  file big 1048576 bytes", "  file lines 7 bytes"]
+        + ["remove /tmp/a.txt: ok", "remove /tmp/d: ok", "remove /tmp/moved: ok"]
+        + listing("/tmp", "file big 1048576 bytes", "file lines 7 bytes")
         + summary(20, 0),
         exit=0)
 
@@ -201,14 +209,14 @@ def case_tar():
 <read path="{LONG}"/>
 <read path="/archive/../archive/./dir/sub/b"/>
 """,
-        expect=["Warning: tar 'test.tar': 1 entries left out*",
-                "list /archive: 7 entries", "  file a.txt 6 bytes", "  file big 2097152 bytes",
-                "  dir dir", "  symlink dirlink -> dir/sub", "  file hard 6 bytes",
-                "  symlink link -> a.txt", "  dir longdir"]
+        expect=["Warning: tar 'test.tar': 1 entries left out*"]
+        + listing("/archive", "file a.txt 6 bytes", "file big 2097152 bytes", "dir dir",
+                  "symlink dirlink -> dir/sub", "file hard 6 bytes", "symlink link -> a.txt",
+                  "dir longdir")
         + read("/archive/a.txt", b"hello\n") + read("/archive/link", b"hello\n")
         + read("/archive/hard", b"hello\n") + read("/archive/dirlink/b", b"deep")
         + read("/archive/big", pattern(3, 2 << 20))
-        + ["list /archive/dir: 1 entries", "  dir sub"]
+        + listing("/archive/dir", "dir sub")
         + read(LONG, b"a long name") + read("/archive/../archive/./dir/sub/b", b"deep")
         + summary(9, 0),
         forbid=["evil", "outside"],
@@ -231,8 +239,8 @@ def case_rom():
         expect=read("/greeting", b"hi there\nsecond")
         + read("/bin/nul", b"abc\0def", show=False) + ["  abc\\x00def"]
         + read("/bin/text", b"abc")
-        + ["list /bin: 2 entries", "  file nul 7 bytes", "  file text 3 bytes",
-           "wait /greeting: content is there"]
+        + listing("/bin", "file nul 7 bytes", "file text 3 bytes")
+        + ["wait /greeting: content is there"]
         + read("/greeting", b"updated") + summary(6, 0),
         # the update: once fs_tool read the first version, the file is replaced
         triggers=[("read /greeting: 15 bytes", ("greeting", b"updated"))],
@@ -271,9 +279,8 @@ after an empty one</write>
                 wrote("/dev/null", pattern(1, 4 << 20))]
         + read("/dev/null", b"") + read("/dev/zero", bytes(1 << 20))
         + read("/dev/endless", bytes(3 << 20)) + read("/dev/motd", b"welcome")
-        + ["list /dev: 6 entries", "  file endless 0 bytes", "  file log 0 bytes",
-           "  file motd 7 bytes", "  file null 0 bytes", "  file terminal 0 bytes",
-           "  file zero 1048576 bytes"]
+        + listing("/dev", "file endless 0 bytes", "file log 0 bytes", "file motd 7 bytes",
+                  "file null 0 bytes", "file terminal 0 bytes", "file zero 1048576 bytes")
         + summary(8, 0),
         # terminal_log logs it, concurrently with fs_tool's own lines
         also=["[init -> terminal_log -> fs_tool -> tty] to the terminal"],
@@ -306,16 +313,17 @@ def case_fs():
 <remove path="/d" recursive="yes"/>
 <list path="/"/>
 """,
-        expect=["list /: 1 entries", "  dir pre"] + read("/pre/x", b"preloaded")
+        expect=listing("/", "dir pre") + read("/pre/x", b"preloaded")
         + [wrote("/a.txt", b"hello"), wrote("/big", big)] + read("/big", big)
         + ["mkdir /d/e: ok", "symlink /d/l -> ../a.txt: ok", "symlink /d/up -> /pre: ok"]
         + read("/d/l", b"hello") + read("/d/up/x", b"preloaded")
-        + ["move /a.txt -> /d/e/b.txt: ok",
-           "list /d: 3 entries", "  dir e", "  symlink l -> ../a.txt", "  symlink up -> /pre",
-           "list /d/e: 1 entries", "  file b.txt 5 bytes", "truncate /big: 5000 bytes"]
+        + ["move /a.txt -> /d/e/b.txt: ok"]
+        + listing("/d", "dir e", "symlink l -> ../a.txt", "symlink up -> /pre")
+        + listing("/d/e", "file b.txt 5 bytes")
+        + ["truncate /big: 5000 bytes"]
         + read("/big", big[:5000], show=False)
-        + ["sync: ok", "remove /d: ok", "list /: 2 entries", "  file big 5000 bytes",
-           "  dir pre"]
+        + ["sync: ok", "remove /d: ok"]
+        + listing("/", "file big 5000 bytes", "dir pre")
         + summary(18, 0),
         exit=0)
 
@@ -375,11 +383,10 @@ def case_union():
 <read path="/u/motd"/>
 """,
         expect=["Warning: tar 'test.tar'*"] + read("/u/a.txt", b"hello\n")
-        + [wrote("/u/new.txt", b"in ram"), "mkdir /u/newdir: ok",
-           "list /u: 10 entries", "  file a.txt 6 bytes", "  file big 2097152 bytes",
-           "  dir dir", "  symlink dirlink -> dir/sub", "  file hard 6 bytes",
-           "  symlink link -> a.txt", "  dir longdir", "  file motd 2 bytes",
-           "  file new.txt 6 bytes", "  dir newdir"]
+        + [wrote("/u/new.txt", b"in ram"), "mkdir /u/newdir: ok"]
+        + listing("/u", "file a.txt 6 bytes", "file big 2097152 bytes", "dir dir",
+                  "symlink dirlink -> dir/sub", "file hard 6 bytes", "symlink link -> a.txt",
+                  "dir longdir", "file motd 2 bytes", "file new.txt 6 bytes", "dir newdir")
         + read("/u/new.txt", b"in ram")
         + ["move /u/new.txt -> /u/newdir/moved.txt: ok"]
         + read("/u/newdir/moved.txt", b"in ram") + read("/u/motd", b"hi")
@@ -415,15 +422,14 @@ def case_symlinks():
         + read("/data/home/note", b"via a link")
         + ["symlink /data/sub -> ../archive/dir: ok"] + read("/data/sub/sub/b", b"deep")
         + read("/etc/up/link", b"hello\n") + read("/etc/up/dirlink/../../a.txt", b"hello\n")
-        + ["symlink /data/esc -> ../../../../etc: ok", "list /data/esc: 1 entries",
-           "  symlink up -> ../archive",
-           "symlink /data/loop1 -> loop2: ok", "symlink /data/loop2 -> /data/loop1: ok",
+        + ["symlink /data/esc -> ../../../../etc: ok"]
+        + listing("/data/esc", "symlink up -> ../archive")
+        + ["symlink /data/loop1 -> loop2: ok", "symlink /data/loop2 -> /data/loop1: ok",
            "Error: read /data/loop1: ELOOP (Too many levels of symbolic links)",
            "stat /data/loop1: symlink -> loop2",
-           "Error: remove /home: EBUSY (Device or resource busy)",
-           "list /data: 5 entries", "  symlink esc -> ../../../../etc", "  dir home",
-           "  symlink loop1 -> loop2", "  symlink loop2 -> /data/loop1",
-           "  symlink sub -> ../archive/dir"]
+           "Error: remove /home: EBUSY (Device or resource busy)"]
+        + listing("/data", "symlink esc -> ../../../../etc", "dir home", "symlink loop1 -> loop2",
+                  "symlink loop2 -> /data/loop1", "symlink sub -> ../archive/dir")
         + summary(15, 2),
         exit=1)
 
@@ -495,10 +501,6 @@ def case_bad_vfs():
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
-class Failed(Exception):
-    pass
-
-
 def matches(want, line):
     """want: the text after "[init -> fs_tool] " (a full line, or a prefix ending in '*'),
     or a whole "[label] text" line of another component."""
@@ -510,10 +512,7 @@ def matches(want, line):
 
 
 def run(name, case):
-    core = os.environ.get("ARBOR_CORE")
-    dirs = [d for d in os.environ.get("ARBOR_ROM_DIRS", "").split(":") if d]
-    if not core or not dirs:
-        sys.exit("ARBOR_CORE and ARBOR_ROM_DIRS must be set")
+    core, dirs = core_runner.environment()
     tmp = tempfile.mkdtemp(prefix=f"arbor-fs_tool-{name}-")
     try:
         with open(os.path.join(tmp, "config"), "w") as f:
@@ -522,20 +521,11 @@ def run(name, case):
         for rom, data in case.get("roms", {}).items():
             with open(os.path.join(tmp, rom), "wb") as f:
                 f.write(data)
-        cmd = [core, "--rom-dir", tmp] + sum((["--rom-dir", d] for d in dirs), []) \
-            + ["--ram", "256M", "--", "init"]
-        print("+ " + " ".join(cmd), flush=True)
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = core_runner.start_core(core_runner.command(core, [tmp] + dirs, "256M"))
         try:
             return follow(case, proc, tmp)
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            core_runner.stop_core(proc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

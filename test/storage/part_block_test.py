@@ -29,9 +29,12 @@ import struct
 import subprocess
 import sys
 
-# core under init and its log, shared with block_file's test
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from block_file_test import Core, Failed, Files, Skipped, MIB  # noqa: E402
+# core under init and its log (test/core_runner.py), run as block_file's test runs it
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]
+import core_runner  # noqa: E402
+from block_file_test import Core, Files, MIB  # noqa: E402
+from core_runner import Failed, Skipped  # noqa: E402
 
 SECTOR = 512
 FILL = b"\xab"          # the image's bytes before sfdisk: what must stay outside the partitions
@@ -314,20 +317,5 @@ CASES = {"mbr": case_mbr, "gpt": case_gpt, "gpt_backup": case_gpt_backup,
          "no_table": case_no_table}
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        sys.exit(f"usage: {sys.argv[0]} {'|'.join(CASES)}")
-    try:
-        CASES[sys.argv[1]]()
-    except Skipped as e:
-        print(f"SKIP: {e}")
-        return 77
-    except Failed as e:
-        print(f"FAILED: {e}")
-        return 1
-    print("passed")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(core_runner.main(CASES))

@@ -43,7 +43,7 @@ def main():
               flush=True)
         hostile.expect(b"hostile: still served\n", timeout=3 * TIMEOUT)
         print("+ the hostile session serves on", flush=True)
-        done = core.expect(r"\[init -> hostile_terminal\] hostile: attacks done: ")
+        done = core.expect(r"\[init -> hostile_terminal\] hostile: attacks done: ").string
         if not done.endswith(" 0 unexpected"):
             raise Failed(done)
         core.expect(r'\[init\] child "hostile_terminal" exited with exit value 0')

@@ -29,19 +29,18 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
+# core under init, its log: test/core_runner.py
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import core_runner  # noqa: E402
+from core_runner import Failed, Skipped, until  # noqa: E402
+
 TIMEOUT = 10.0   # for any one thing to happen
-
-
-class Failed(Exception):
-    pass
 
 
 def free_ports(n):
@@ -57,73 +56,12 @@ def free_ports(n):
     return ports
 
 
-def until(cond, timeout, what):
-    """Poll cond() until it is true (or an index, 0 included); Failed(what) after timeout s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value is not None and value is not False:
-            return value
-        if time.monotonic() > deadline:
-            raise Failed(f"timeout after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
-
-
-class Core:
-    """core running init with config_text as ROM "config"; its log, line by line."""
+class Core(core_runner.Core):
+    """core running init with config_text as ROM "config"; expect() waits for a line after
+    the previous expectation's line."""
 
     def __init__(self, config_text):
-        core = os.environ.get("ARBOR_CORE")
-        dirs = [d for d in os.environ.get("ARBOR_ROM_DIRS", "").split(":") if d]
-        if not core or not dirs:
-            sys.exit("ARBOR_CORE and ARBOR_ROM_DIRS must be set")
-        self.dir = tempfile.mkdtemp(prefix="arbor-tcp-")
-        with open(os.path.join(self.dir, "config"), "w") as f:
-            f.write(config_text)
-        cmd = [core, "--rom-dir", self.dir]
-        for d in dirs:
-            cmd += ["--rom-dir", d]
-        cmd += ["--ram", "64M", "--", "init"]
-        print("+ " + " ".join(cmd), flush=True)
-        self.lines, self.cursor = [], 0
-        self.cond = threading.Condition()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            print(line, flush=True)
-            with self.cond:
-                self.lines.append(line)
-
-    def find(self, pattern, start=0):
-        """Index of the first line at or after start matching the regex, or None."""
-        with self.cond:
-            for i in range(start, len(self.lines)):
-                if re.search(pattern, self.lines[i]):
-                    return i
-        return None
-
-    def expect(self, pattern, timeout=TIMEOUT):
-        """Wait for a line matching pattern after the previous expectation's line."""
-        i = until(lambda: self.find(pattern, self.cursor), timeout, f"log line /{pattern}/")
-        self.cursor = i + 1
-        return self.lines[i]
-
-    def count(self, pattern):
-        with self.cond:
-            return sum(1 for line in self.lines if re.search(pattern, line))
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        super().__init__(config_text, "arbor-tcp-", "64M", timeout=TIMEOUT, in_order=True)
 
 
 class Nc:
@@ -567,20 +505,10 @@ def case_host_tcp_args():
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        sys.exit(f"usage: {sys.argv[0]} {'|'.join(CASES)}")
+def require_nc():
     if not shutil.which("nc"):
-        print("SKIP: nc (netcat-openbsd) is not installed")
-        return 77
-    try:
-        CASES[sys.argv[1]]()
-    except Failed as e:
-        print(f"FAILED: {e}", flush=True)
-        return 1
-    print(f"passed: tcp_terminal {sys.argv[1]}", flush=True)
-    return 0
+        raise Skipped("nc (netcat-openbsd) is not installed")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(core_runner.main(CASES, "tcp_terminal", require_nc))
