@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "bench.h"
 #include "bench_core.h"
 
@@ -66,18 +65,12 @@ static unsigned long long fetched(const char *rest)
 static double arbor(const char *build, long mib)
 {
 	static struct bench_core core;
-	char config_path[] = "/tmp/bench-block-cache-XXXXXX";
-	char arbor_path[4096], bench_dir[4096], rest[256];
+	char rest[256];
 	unsigned long long warm, measured;
 	const char *closed = "'bench_block_cache_client' closed; so far";
-	int pipefd[2], cfd;
 	double value;
-	FILE *f;
 
-	cfd = mkstemp(config_path);
-	if (cfd < 0 || !(f = fdopen(cfd, "w")))
-		bench_die("a config file", -errno);
-	fprintf(f,
+	bench_core_run(&core, build, "block-cache", "bench", NULL,
 	        "<config>\n"
 	        " <parent-provides> <service name=\"ROM\"/> <service name=\"PD\"/>"
 	        " <service name=\"CPU\"/> <service name=\"LOG\"/> </parent-provides>\n"
@@ -97,27 +90,6 @@ static double arbor(const char *build, long mib)
 	        " <any-service> <parent/> </any-service> </route>\n"
 	        "  <config working_set=\"%u\" request=\"%u\" depth=\"%u\" bytes=\"%ldM\"/> </start>\n"
 	        "</config>\n", WORKING_SET, REQUEST, DEPTH, mib);
-	fclose(f);
-
-	if (snprintf(arbor_path, sizeof(arbor_path), "%s/tool/arbor/arbor", build) >=
-	        (int)sizeof(arbor_path) ||
-	    snprintf(bench_dir, sizeof(bench_dir), "%s/bench", build) >= (int)sizeof(bench_dir) ||
-	    access(arbor_path, X_OK)) {
-		unlink(config_path);
-		bench_die(arbor_path, -errno);
-	}
-	if (pipe(pipefd))
-		bench_die("pipe", -errno);
-	core.pid = fork();
-	if (core.pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		close(pipefd[0]);
-		execl(arbor_path, arbor_path, "run", config_path, "--rom-dir", bench_dir, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	core.out = pipefd[0];
 	if (bench_core_wait_tag(&core, closed, rest, sizeof(rest), TIMEOUT_MS))
 		goto failed;
 	warm = fetched(rest);
@@ -129,7 +101,6 @@ static double arbor(const char *build, long mib)
 		goto failed;
 	value = strtod(rest, NULL);
 	bench_core_finish(&core, SIGTERM, 10000);
-	unlink(config_path);
 	if (warm != WORKING_SET / (16u * 1024) || measured != warm) {
 		fprintf(stderr, "block_cache fetched %llu lines warming up and %llu in all: the "
 		        "reads were not all hits\n", warm, measured);
@@ -140,7 +111,6 @@ static double arbor(const char *build, long mib)
 failed:
 	bench_core_kill(&core);
 	bench_core_dump(&core);
-	unlink(config_path);
 	bench_die("no result from block_cache or its client", -ETIMEDOUT);
 	return 0;
 }

@@ -16,12 +16,12 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
 #include <arbor/rom.h>
 #include <block/block_client.h>
 #include <sandbox/xml.h>
+#include "bench_block_reads.h"
 
 static struct arbor_env *env;
 
@@ -31,70 +31,20 @@ static void fail(const char *what, int err)
 	arbor_exit(env, 1);
 }
 
-static double now_s(void)
+/* total reads, depth in flight; returns seconds. */
+static double reads(struct bench_block_reads *r, uint64_t depth, uint64_t total)
 {
-	struct timespec ts;
+	const char *what;
+	double s;
+	int err = bench_block_reads_measure(r, depth, total, &s, &what);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct run {
-	struct block_connection b;
-	uint64_t request_blocks, slots, next;
-};
-
-static void submit_one(struct run *r)
-{
-	struct arbor_packet pkt;
-	int err = block_alloc(&r->b, &pkt, ARBOR_BLOCK_READ, r->next * r->request_blocks,
-	                      r->request_blocks, r->next);
-
-	if (!err)
-		err = block_submit(&r->b, &pkt);
 	if (err)
-		fail("submitting a read", err);
-	r->next = (r->next + 1) % r->slots;
+		fail(what, err);
+	return s;
 }
 
-/* Take one ack (waiting up to timeout_ms). Returns 0 or ARBOR_E_AGAIN. */
-static int take_one(struct run *r, int timeout_ms)
-{
-	struct arbor_packet pkt;
-	int err = block_take_ack(&r->b, &pkt, timeout_ms);
-
-	if (err == ARBOR_E_AGAIN && !timeout_ms)
-		return err;
-	if (err)
-		fail("waiting for an ack", err);
-	if (pkt.result)
-		fail("a read failed", pkt.result);
-	block_release(&r->b, &pkt);
-	return 0;
-}
-
-/* total reads, depth in flight, every ack there is reaped before new submits; returns seconds. */
-static double reads(struct run *r, uint64_t depth, uint64_t total)
-{
-	uint64_t submitted = 0, acked = 0;
-	double t0 = now_s();
-
-	for (; submitted < depth && submitted < total; submitted++)
-		submit_one(r);
-	while (acked < total) {
-		uint64_t batch = 1;
-
-		take_one(r, 60000);
-		while (!take_one(r, 0))
-			batch++;
-		acked += batch;
-		for (; batch && submitted < total; batch--, submitted++)
-			submit_one(r);
-	}
-	return now_s() - t0;
-}
-
-static void open_run(struct run *r, uint64_t request, uint64_t depth, uint64_t working_set)
+static void open_run(struct bench_block_reads *r, uint64_t request, uint64_t depth,
+                     uint64_t working_set)
 {
 	struct block_args args = { .label = "", .tx_buf_size = (size_t)(request * (depth + 1)) };
 	int err = block_connection_open(env, &r->b, &args);
@@ -107,14 +57,15 @@ static void open_run(struct run *r, uint64_t request, uint64_t depth, uint64_t w
 		fail("the working set is larger than the device", ARBOR_E_INVALID);
 	r->request_blocks = request / r->b.info.block_size;
 	r->slots = working_set / request;
-	r->next = 0;
+	r->next_seq = 0;
+	r->seq = 1;
 }
 
 void component_construct(struct arbor_env *e)
 {
 	struct arbor_rom rom;
 	struct xml_node *config = NULL;
-	struct run r;
+	struct bench_block_reads r;
 	uint64_t working_set, request, depth, bytes;
 	double s;
 	int err;

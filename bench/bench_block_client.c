@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <arbor/error.h>
 #include <arbor/log.h>
 #include <arbor/rom.h>
 #include <block/block_client.h>
 #include <sandbox/xml.h>
+#include "bench_block_reads.h"
 
 static struct arbor_env *env;
 
@@ -43,104 +43,14 @@ static double cpu_s(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* xorshift64*: the random offsets, the same on every run */
-static uint64_t next_random(uint64_t *state)
-{
-	*state ^= *state >> 12;
-	*state ^= *state << 25;
-	*state ^= *state >> 27;
-	return *state * 0x2545f4914f6cdd1dull;
-}
-
-struct run {
-	struct block_connection b;
-	uint64_t request_blocks;       /* blocks per request */
-	uint64_t slots;                /* request-sized positions on the device */
-	uint64_t next_seq;             /* seq: the next position */
-	uint64_t random;               /* rand: the generator's state */
-	int seq;
-};
-
-static void submit_one(struct run *r)
-{
-	struct arbor_packet pkt;
-	uint64_t slot;
-	int err;
-
-	if (r->seq) {
-		slot = r->next_seq;
-		r->next_seq = (r->next_seq + 1) % r->slots;
-	} else {
-		slot = next_random(&r->random) % r->slots;
-	}
-	err = block_alloc(&r->b, &pkt, ARBOR_BLOCK_READ, slot * r->request_blocks,
-	                  r->request_blocks, slot);
-	if (!err)
-		err = block_submit(&r->b, &pkt);
-	if (err)
-		fail("submitting a read", err);
-}
-
-/* Take one ack (waiting up to timeout_ms), check and free it. Returns 0 or ARBOR_E_AGAIN. */
-static int take_one(struct run *r, int timeout_ms)
-{
-	struct arbor_packet pkt;
-	int err = block_take_ack(&r->b, &pkt, timeout_ms);
-
-	if (err == ARBOR_E_AGAIN && !timeout_ms)
-		return err;
-	if (err)
-		fail("waiting for an ack", err);
-	if (pkt.result)
-		fail("a read failed", pkt.result);
-	block_release(&r->b, &pkt);
-	return 0;
-}
-
-/*
- * Keep depth reads in flight until total were acked; returns the seconds
- * it took. Like fio's io_uring engine, it reaps every completion there is
- * before it submits their successors, so that one wake-up each way serves
- * a batch of requests.
- */
-static double measure(struct run *r, uint64_t depth, uint64_t total)
-{
-	uint64_t submitted = 0, acked = 0;
-	double t0 = now_s();
-
-	while (submitted < depth && submitted < total) {
-		submit_one(r);
-		submitted++;
-	}
-	while (acked < total) {
-		uint64_t batch = 1;
-
-		take_one(r, 60000);
-		while (!take_one(r, 0))
-			batch++;
-		acked += batch;
-		for (; batch && submitted < total; batch--, submitted++)
-			submit_one(r);
-	}
-	return now_s() - t0;
-}
-
 void component_construct(struct arbor_env *e)
 {
 	struct arbor_rom rom;
 	struct xml_node *config = NULL;
 	struct block_args args = { .label = "" };
-	struct run r = { .random = 0x9e3779b97f4a7c15ull };
+	struct bench_block_reads r = { .random = 0x9e3779b97f4a7c15ull };
 	uint64_t request, depth, bytes, count;
-	const char *mode;
+	const char *mode, *what;
 	double s, cpu;
 	int err;
 
@@ -175,8 +85,10 @@ void component_construct(struct arbor_env *e)
 	if (r.seq)
 		count = bytes / request;
 	cpu = cpu_s();
-	s = measure(&r, depth, count);
+	err = bench_block_reads_measure(&r, depth, count, &s, &what);
 	cpu = cpu_s() - cpu;
+	if (err)
+		fail(what, err);
 	if (r.seq)
 		arbor_log("bench_block_client: result %.1f MiB/s",
 		          (double)(count * request) / (1024.0 * 1024.0) / s);

@@ -255,12 +255,9 @@ static double arbor(const char *build, const char *mode, long n, double *cpu_cli
                     double *cpu_server)
 {
 	static struct bench_core core;
-	char config_path[] = "/tmp/bench-block-file-XXXXXX";
-	char arbor_path[4096], bench_dir[4096], rest[256], cpu[256], client[160];
+	char rest[256], cpu[256], client[160];
 	double value;
 	pid_t server;
-	int pipefd[2], cfd;
-	FILE *f;
 
 	if (!strcmp(mode, "seq"))
 		snprintf(client, sizeof(client), "mode=\"seq\" request=\"1M\" depth=\"8\" bytes=\"%ldM\"",
@@ -268,10 +265,7 @@ static double arbor(const char *build, const char *mode, long n, double *cpu_cli
 	else
 		snprintf(client, sizeof(client), "mode=\"rand\" request=\"4K\" depth=\"32\" count=\"%ld\"",
 		         n);
-	cfd = mkstemp(config_path);
-	if (cfd < 0 || !(f = fdopen(cfd, "w")))
-		bench_die("a config file", -errno);
-	fprintf(f,
+	bench_core_run(&core, build, "block-file", "bench", "bench",
 	        "<config>\n"
 	        " <parent-provides> <service name=\"ROM\"/> <service name=\"PD\"/>"
 	        " <service name=\"CPU\"/> <service name=\"LOG\"/> <service name=\"Host_file\"/>"
@@ -290,34 +284,10 @@ static double arbor(const char *build, const char *mode, long n, double *cpu_cli
 	        "  <config stats=\"yes\"> <default-policy file=\"%s\"/> </config> </start>\n"
 	        " <start name=\"bench_block_client\" ram=\"64M\"> <config %s/> </start>\n"
 	        "</config>\n", IMAGE_NAME, client);
-	fclose(f);
-
-	if (snprintf(arbor_path, sizeof(arbor_path), "%s/tool/arbor/arbor", build) >=
-	        (int)sizeof(arbor_path) ||
-	    snprintf(bench_dir, sizeof(bench_dir), "%s/bench", build) >= (int)sizeof(bench_dir) ||
-	    access(arbor_path, X_OK)) {
-		unlink(config_path);
-		bench_die(arbor_path, -errno);
-	}
-	if (pipe(pipefd))
-		bench_die("pipe", -errno);
-	core.out = -1;
-	core.pid = fork();
-	if (core.pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		close(pipefd[0]);
-		execl(arbor_path, arbor_path, "run", config_path, "--rom-dir", bench_dir,
-		      "--file-dir", bench_dir, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	core.out = pipefd[0];
 	if (bench_core_wait_tag(&core, "bench_block_client: result", rest, sizeof(rest),
 	                        TIMEOUT_MS)) {
 		bench_core_kill(&core);
 		bench_core_dump(&core);
-		unlink(config_path);
 		bench_die("bench_block_client gave no result", -ETIMEDOUT);
 	}
 	value = strtod(rest, NULL);
@@ -331,7 +301,6 @@ static double arbor(const char *build, const char *mode, long n, double *cpu_cli
 	server = find_below(core.pid, "memfd:block_fil");
 	*cpu_server = server ? cpu_of(server) * 1e6 / (double)n : -1;
 	bench_core_finish(&core, SIGTERM, 10000);
-	unlink(config_path);
 	return value;
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +44,40 @@ void bench_core_require(const char *build, const char *const components[])
 	}
 }
 
+/* Fork argv[0] with its stdout and stderr going to c->out. Returns 0 or a negative errno. */
+static int spawn(struct bench_core *c, char *const argv[])
+{
+	int pipefd[2];
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return err;
+	}
+	if (pid == 0) {
+		if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		fprintf(stderr, "bench: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	c->pid = pid;
+	c->out = pipefd[0];
+	return 0;
+}
+
 int bench_core_start(struct bench_core *c, const char *build, const char *ram,
                      const char *caps, char *const root_argv[])
 {
 	char core_path[4096], rom_dir[4096];
 	char *argv[64];
 	unsigned argc = 0;
-	int pipefd[2];
 
 	memset(c, 0, sizeof *c);
 	c->out = -1;
@@ -65,28 +93,83 @@ int bench_core_start(struct bench_core *c, const char *build, const char *ram,
 	for (unsigned i = 0; root_argv[i] && argc < 63; i++)
 		argv[argc++] = root_argv[i];
 	argv[argc] = NULL;
+	return spawn(c, argv);
+}
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return err;
+/* BUILD/SUB into path; dies when it does not fit. */
+static void build_path(char *path, size_t size, const char *build, const char *sub)
+{
+	if ((size_t)snprintf(path, size, "%s/%s", build, sub) >= size)
+		bench_die(build, -ENAMETOOLONG);
+}
+
+static void remove_config(struct bench_core *c)
+{
+	if (c->config[0]) {
+		unlink(c->config);
+		c->config[0] = '\0';
 	}
-	if (pid == 0) {
-		if (dup2(pipefd[1], STDOUT_FILENO) < 0 || dup2(pipefd[1], STDERR_FILENO) < 0)
-			_exit(127);
-		execv(core_path, argv);
-		fprintf(stderr, "bench: exec %s: %s\n", core_path, strerror(errno));
-		_exit(127);
+}
+
+void bench_core_run(struct bench_core *c, const char *build, const char *name,
+                    const char *rom_dir, const char *file_dir, const char *config_fmt, ...)
+{
+	char arbor_path[4096], rom_path[4096], file_path[4096];
+	char *argv[8];
+	unsigned argc = 0;
+	va_list ap;
+	FILE *f;
+	int fd, err;
+
+	memset(c, 0, sizeof *c);
+	c->out = -1;
+	build_path(arbor_path, sizeof arbor_path, build, "tool/arbor/arbor");
+	build_path(rom_path, sizeof rom_path, build, rom_dir);
+	if (file_dir)
+		build_path(file_path, sizeof file_path, build, file_dir);
+	if (access(arbor_path, X_OK) < 0)
+		bench_die(arbor_path, -errno);
+
+	if ((size_t)snprintf(c->config, sizeof c->config, "/tmp/bench-%s-XXXXXX", name) >=
+	    sizeof c->config)
+		bench_die(name, -ENAMETOOLONG);
+	fd = mkstemp(c->config);
+	if (fd < 0) {
+		c->config[0] = '\0';
+		bench_die("a config file", -errno);
 	}
-	close(pipefd[1]);
-	c->pid = pid;
-	c->out = pipefd[0];
-	return 0;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		remove_config(c);
+		bench_die("a config file", err);
+	}
+	va_start(ap, config_fmt);
+	err = vfprintf(f, config_fmt, ap) < 0 ? -EIO : 0;
+	va_end(ap);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (err) {
+		remove_config(c);
+		bench_die("a config file", err);
+	}
+
+	argv[argc++] = arbor_path;
+	argv[argc++] = "run";
+	argv[argc++] = c->config;
+	argv[argc++] = "--rom-dir";
+	argv[argc++] = rom_path;
+	if (file_dir) {
+		argv[argc++] = "--file-dir";
+		argv[argc++] = file_path;
+	}
+	argv[argc] = NULL;
+	err = spawn(c, argv);
+	if (err) {
+		remove_config(c);
+		bench_die("starting arbor run", err);
+	}
 }
 
 /* Append what core wrote; keeps the newest BENCH_CORE_LOG_MAX bytes. Returns 0 at EOF. */
@@ -168,7 +251,8 @@ int bench_core_wait_tag(struct bench_core *c, const char *tag, char *out, size_t
 	}
 }
 
-int bench_core_finish(struct bench_core *c, int sig, int timeout_ms)
+/* Signal, drain and reap core (bench_core_finish() without removing the config file). */
+static int reap(struct bench_core *c, int sig, int timeout_ms)
 {
 	uint64_t deadline = bench_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	int status, killed = 0;
@@ -201,14 +285,24 @@ int bench_core_finish(struct bench_core *c, int sig, int timeout_ms)
 	return killed ? -ETIMEDOUT : status;
 }
 
+int bench_core_finish(struct bench_core *c, int sig, int timeout_ms)
+{
+	int status = reap(c, sig, timeout_ms);
+
+	/* only now: core serves the file to init as ROM "config" while it runs */
+	remove_config(c);
+	return status;
+}
+
 void bench_core_kill(struct bench_core *c)
 {
 	if (c->pid)
-		bench_core_finish(c, SIGKILL, 0);
+		reap(c, SIGKILL, 0);
 	if (c->out >= 0) {
 		close(c->out);
 		c->out = -1;
 	}
+	remove_config(c);
 }
 
 void bench_core_dump(const struct bench_core *c)

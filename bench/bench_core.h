@@ -1,8 +1,9 @@
 /*
- * Running arbor-core from a benchmark program (the hooks bench_start and
- * bench_idle): check that core and the components are built, start core
- * with a root component from the build's bench directory, wait for a
- * tagged line in its output, and stop it.
+ * Running arbor-core from a benchmark program: check that core and the
+ * components are built, start core with a root component from the build's
+ * bench directory (the hooks bench_start and bench_idle) or `arbor run` on
+ * an init config (the hooks measuring servers), wait for a tagged line in
+ * its output, and stop it.
  */
 #ifndef BENCH_CORE_H
 #define BENCH_CORE_H
@@ -17,6 +18,7 @@ struct bench_core {
 	int out;                       /* read end of core's stdout and stderr, -1 at EOF */
 	size_t len;                    /* bytes in log */
 	size_t scanned;                /* log[0..scanned) holds complete lines already looked at */
+	char config[64];               /* the config file bench_core_run() wrote, "" if none */
 	char log[BENCH_CORE_LOG_MAX];
 };
 
@@ -41,6 +43,19 @@ int bench_core_start(struct bench_core *c, const char *build, const char *ram,
                      const char *caps, char *const root_argv[]);
 
 /*
+ * Write the init config printf(config_fmt, ...) to a private file
+ * /tmp/bench-NAME-XXXXXX and start "BUILD/tool/arbor/arbor run FILE
+ * --rom-dir BUILD/ROM_DIR [--file-dir BUILD/FILE_DIR]" (no --file-dir when
+ * file_dir is NULL) with its stdout and stderr going to c->out.
+ * bench_core_finish() and bench_core_kill() remove the file. Dies (exit 1,
+ * reason on stderr, no file left behind) when arbor is not built or the
+ * file, the pipe or the process cannot be made.
+ */
+void bench_core_run(struct bench_core *c, const char *build, const char *name,
+                    const char *rom_dir, const char *file_dir, const char *config_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/*
  * Read core's output until a line holds `tag`; copy what follows the tag
  * on that line into out (NUL-terminated). Returns 0, -ETIMEDOUT after
  * timeout_ms, or -EPIPE when core's output ended first (it exited).
@@ -50,12 +65,13 @@ int bench_core_wait_tag(struct bench_core *c, const char *tag, char *out, size_t
 
 /*
  * Send sig to core (0: none), read its output to the end and reap it; after
- * timeout_ms it is killed. Returns core's wait status, or a negative errno
- * (-ETIMEDOUT when it had to be killed).
+ * timeout_ms it is killed. Removes bench_core_run()'s config file. Returns
+ * core's wait status, or a negative errno (-ETIMEDOUT when it had to be
+ * killed).
  */
 int bench_core_finish(struct bench_core *c, int sig, int timeout_ms);
 
-/* Kill core if it still runs and reap it (for error paths). */
+/* Kill core if it still runs and reap it, remove the config file (for error paths). */
 void bench_core_kill(struct bench_core *c);
 
 /* Print the output of core kept so far to stderr, under a heading. */

@@ -141,17 +141,11 @@ static double debugfs(const char *image)
 static double arbor(const char *build, const char *image, double *first, double *copied)
 {
 	static struct bench_core core;
-	char config_path[] = "/tmp/bench-ext-fs-XXXXXX";
-	char arbor_path[4096], bench_dir[4096], rest[256];
+	char rest[256];
 	const char *name = strrchr(image, '/') + 1;
-	int pipefd[2], cfd;
 	double value;
-	FILE *f;
 
-	cfd = mkstemp(config_path);
-	if (cfd < 0 || !(f = fdopen(cfd, "w")))
-		bench_die("a config file", -errno);
-	fprintf(f,
+	bench_core_run(&core, build, "ext-fs", "bench", "bench",
 	        "<config>\n"
 	        " <parent-provides> <service name=\"ROM\"/> <service name=\"PD\"/>"
 	        " <service name=\"CPU\"/> <service name=\"LOG\"/> <service name=\"Host_file\"/>"
@@ -174,34 +168,10 @@ static double arbor(const char *build, const char *image, double *first, double 
 	        " <start name=\"bench_ext_fs_client\" ram=\"64M\">"
 	        " <config path=\"/file\" request=\"4M\" depth=\"2\" buffer=\"8M\"/> </start>\n"
 	        "</config>\n", name);
-	fclose(f);
-
-	if (snprintf(arbor_path, sizeof(arbor_path), "%s/tool/arbor/arbor", build) >=
-	        (int)sizeof(arbor_path) ||
-	    snprintf(bench_dir, sizeof(bench_dir), "%s/bench", build) >= (int)sizeof(bench_dir) ||
-	    access(arbor_path, X_OK)) {
-		unlink(config_path);
-		bench_die(arbor_path, -errno);
-	}
-	if (pipe(pipefd))
-		bench_die("pipe", -errno);
-	core.out = -1;
-	core.pid = fork();
-	if (core.pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		close(pipefd[0]);
-		execl(arbor_path, arbor_path, "run", config_path, "--rom-dir", bench_dir,
-		      "--file-dir", bench_dir, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	core.out = pipefd[0];
 	if (bench_core_wait_tag(&core, "bench_ext_fs_client: first", rest, sizeof(rest),
 	                        TIMEOUT_MS)) {
 		bench_core_kill(&core);
 		bench_core_dump(&core);
-		unlink(config_path);
 		bench_die("bench_ext_fs_client gave no figure", -ETIMEDOUT);
 	}
 	*first = strtod(rest, NULL);
@@ -209,7 +179,6 @@ static double arbor(const char *build, const char *image, double *first, double 
 	                        TIMEOUT_MS)) {
 		bench_core_kill(&core);
 		bench_core_dump(&core);
-		unlink(config_path);
 		bench_die("bench_ext_fs_client gave no result", -ETIMEDOUT);
 	}
 	value = strtod(rest, NULL);
@@ -217,12 +186,10 @@ static double arbor(const char *build, const char *image, double *first, double 
 	                        TIMEOUT_MS)) {
 		bench_core_kill(&core);
 		bench_core_dump(&core);
-		unlink(config_path);
 		bench_die("bench_ext_fs_client gave no second figure", -ETIMEDOUT);
 	}
 	*copied = strtod(rest, NULL);
 	bench_core_finish(&core, SIGTERM, 10000);
-	unlink(config_path);
 	return value;
 }
 

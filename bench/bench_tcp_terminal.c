@@ -149,18 +149,13 @@ static uint16_t free_port(void)
 static double arbor(const char *build, uint64_t mib)
 {
 	static struct bench_core core;
-	char config_path[] = "/tmp/bench-tcp-terminal-XXXXXX";
-	char arbor_path[4096], flood_dir[4096], tag[128], rest[256];
+	char tag[128], rest[256];
 	uint16_t port = free_port();
-	int pipefd[2], fd, cfd;
 	uint64_t t0;
 	double s;
-	FILE *f;
+	int fd;
 
-	cfd = mkstemp(config_path);
-	if (cfd < 0 || !(f = fdopen(cfd, "w")))
-		bench_die("a config file", -errno);
-	fprintf(f,
+	bench_core_run(&core, build, "tcp-terminal", "test/terminal", NULL,
 	        "<config>\n"
 	        " <parent-provides> <service name=\"ROM\"/> <service name=\"PD\"/>"
 	        " <service name=\"CPU\"/> <service name=\"LOG\"/> <service name=\"Host_tcp\"/>"
@@ -173,39 +168,18 @@ static double arbor(const char *build, uint64_t mib)
 	        " <start name=\"flood\"> <binary name=\"tcp_flood\"/>"
 	        " <config mib=\"%llu\"/> </start>\n"
 	        "</config>\n", port, (unsigned long long)mib);
-	fclose(f);
-
-	if (snprintf(arbor_path, sizeof(arbor_path), "%s/tool/arbor/arbor", build) >=
-	        (int)sizeof(arbor_path) ||
-	    snprintf(flood_dir, sizeof(flood_dir), "%s/test/terminal", build) >=
-	        (int)sizeof(flood_dir) ||
-	    access(arbor_path, X_OK)) {
-		unlink(config_path);
-		bench_die(arbor_path, -errno);
-	}
-	if (pipe(pipefd))
-		bench_die("pipe", -errno);
-	core.pid = fork();
-	if (core.pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		close(pipefd[0]);
-		execl(arbor_path, arbor_path, "run", config_path, "--rom-dir", flood_dir, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	core.out = pipefd[0];
 
 	snprintf(tag, sizeof(tag), "'flood' listens on 127.0.0.1:%u", port);
 	if (bench_core_wait_tag(&core, tag, rest, sizeof(rest), TIMEOUT_MS)) {
 		bench_core_kill(&core);
 		bench_core_dump(&core);
-		unlink(config_path);
 		bench_die("tcp_terminal did not listen", -ETIMEDOUT);
 	}
 	fd = connect_to(port);
-	if (fd < 0)
+	if (fd < 0) {
+		bench_core_kill(&core);
 		bench_die("connect to tcp_terminal", fd);
+	}
 	t0 = bench_now_ns();
 	s = drain(fd, mib << 20, t0);
 	if (bench_core_wait_tag(&core, "flood: done", rest, sizeof(rest), TIMEOUT_MS)) {
@@ -215,7 +189,6 @@ static double arbor(const char *build, uint64_t mib)
 	}
 	close(fd);
 	bench_core_finish(&core, SIGTERM, 10000);
-	unlink(config_path);
 	return s;
 }
 
