@@ -28,4 +28,11 @@ long policy_score(const struct xml_node *node, const char *label);
 const struct xml_node *policy_select(const struct xml_node *config, const char *type,
                                      const char *label, char *why, size_t why_size);
 
+/*
+ * The <policy> (or <default-policy>) of config for a session of label, as
+ * policy_select(); NULL after logging the warning "no policy defined for
+ * label 'L'", and the server then denies the session.
+ */
+const struct xml_node *policy_for_session(const struct xml_node *config, const char *label);
+
 #endif

@@ -71,17 +71,13 @@ int fs_policy_open(struct fs_server *srv)
 int fs_policy_for(struct fs_server *srv, const char *label, char *root, size_t root_size,
                   int *writeable)
 {
-	char why[ARBOR_LABEL_MAX + 64];
-	const struct xml_node *policy = policy_select(srv->config.root, "policy", label, why,
-	                                              sizeof(why));
+	const struct xml_node *policy = policy_for_session(srv->config.root, label);
 	const char *path;
 	size_t len;
 
 	*writeable = 0;
-	if (!policy) {
-		arbor_warning("%s", why);
+	if (!policy)
 		return ARBOR_E_DENIED;
-	}
 	path = xml_attr(policy, "root");
 	if (!path) {
 		arbor_warning("policy for label '%s' names no root", label);

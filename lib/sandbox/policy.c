@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <arbor/args.h>
+#include <arbor/log.h>
+#include <session/parent.h>
 #include <sandbox/policy.h>
 
 /* Score bands: exact label > prefix (by length) > suffix (by length) > no attribute. */
@@ -68,4 +70,14 @@ const struct xml_node *policy_select(const struct xml_node *config, const char *
 	if (!fallback && why_size)
 		snprintf(why, why_size, "no policy defined for label '%s'", label);
 	return fallback;
+}
+
+const struct xml_node *policy_for_session(const struct xml_node *config, const char *label)
+{
+	char why[ARBOR_LABEL_MAX + 64];
+	const struct xml_node *policy = policy_select(config, "policy", label, why, sizeof(why));
+
+	if (!policy)
+		arbor_warning("%s", why);
+	return policy;
 }

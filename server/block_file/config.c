@@ -94,16 +94,12 @@ int config_stats(const struct config *cfg)
 
 int config_image_for(const struct config *cfg, const char *label, struct image_spec *spec)
 {
-	char why[ARBOR_LABEL_MAX + 64];
-	const struct xml_node *policy = policy_select(cfg->rom.root, "policy", label, why,
-	                                              sizeof(why));
+	const struct xml_node *policy = policy_for_session(cfg->rom.root, label);
 	uint64_t block_size = CONFIG_BLOCK_SIZE_DEFAULT;
 
 	memset(spec, 0, sizeof(*spec));
-	if (!policy) {
-		arbor_warning("%s", why);
+	if (!policy)
 		return ARBOR_E_DENIED;
-	}
 	/* check_policy() passed this node: the values are well-formed */
 	snprintf(spec->file, sizeof(spec->file), "%s", xml_attr(policy, "file"));
 	xml_attr_u64(policy, "block_size", CONFIG_BLOCK_SIZE_DEFAULT, &block_size);

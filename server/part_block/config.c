@@ -82,15 +82,11 @@ int config_open(struct config *cfg, struct arbor_env *env)
 
 int config_grant_for(const struct config *cfg, const char *label, struct config_grant *grant)
 {
-	char why[ARBOR_LABEL_MAX + 64];
-	const struct xml_node *node = policy_select(cfg->rom.root, "policy", label, why,
-	                                            sizeof(why));
+	const struct xml_node *node = policy_for_session(cfg->rom.root, label);
 
 	memset(grant, 0, sizeof(*grant));
-	if (!node) {
-		arbor_warning("%s", why);
+	if (!node)
 		return ARBOR_E_DENIED;
-	}
 	/* check() accepted every policy of the config in force */
 	parse_partition(node, &grant->partition);
 	xml_attr_bool(node, "writeable", 0, &grant->writeable);

@@ -82,15 +82,11 @@ int config_open(struct config *cfg, struct arbor_env *env)
 
 int config_policy_for(const struct config *cfg, const char *label, struct block_policy *policy)
 {
-	char why[ARBOR_LABEL_MAX + 64];
-	const struct xml_node *node = policy_select(cfg->rom.root, "policy", label, why,
-	                                            sizeof(why));
+	const struct xml_node *node = policy_for_session(cfg->rom.root, label);
 
 	memset(policy, 0, sizeof(*policy));
-	if (!node) {
-		arbor_warning("%s", why);
+	if (!node)
 		return ARBOR_E_DENIED;
-	}
 	xml_attr_bool(node, "writeable", 0, &policy->writeable);
 	return 0;
 }

@@ -38,15 +38,11 @@ void config_close(struct config *cfg)
 
 int config_report_for(const struct config *cfg, const char *label, char *name, size_t size)
 {
-	char why[ARBOR_LABEL_MAX + 64];
-	const struct xml_node *policy = policy_select(cfg->rom.root, "policy", label, why,
-	                                              sizeof(why));
+	const struct xml_node *policy = policy_for_session(cfg->rom.root, label);
 	const char *report;
 
-	if (!policy) {
-		arbor_warning("%s", why);
+	if (!policy)
 		return ARBOR_E_DENIED;
-	}
 	report = xml_attr(policy, "report");
 	if (!report || !*report) {
 		arbor_warning("policy for label '%s' names no report", label);

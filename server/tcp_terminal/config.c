@@ -86,16 +86,12 @@ void config_close(struct config *cfg)
 
 int config_endpoint_for(const struct config *cfg, const char *label, struct tcp_endpoint *ep)
 {
-	char why[ARBOR_LABEL_MAX + 64];
-	const struct xml_node *policy = policy_select(cfg->rom.root, "policy", label, why,
-	                                              sizeof(why));
+	const struct xml_node *policy = policy_for_session(cfg->rom.root, label);
 	const char *port, *ip;
 
 	memset(ep, 0, sizeof(*ep));
-	if (!policy) {
-		arbor_warning("%s", why);
+	if (!policy)
 		return ARBOR_E_DENIED;
-	}
 	port = xml_attr(policy, "port");
 	if (!port || parse_port(port, &ep->port)) {
 		arbor_warning("policy for label '%s' names no port", label);
