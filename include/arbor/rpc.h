@@ -44,6 +44,17 @@ int arbor_rpc_call(struct arbor_cap *cap, uint32_t opcode,
                    struct arbor_cap *const caps[], unsigned ncaps,
                    struct arbor_msg *reply);
 
+/*
+ * arbor_rpc_call() for a reply whose payload is a struct: exactly out_size
+ * bytes of it are copied to out, another size is ARBOR_E_BAD_MESSAGE (out
+ * NULL: the payload is not looked at). The reply's caps are dropped.
+ * Returns the server's status or an error.
+ */
+int arbor_rpc_call_out(struct arbor_cap *cap, uint32_t opcode,
+                       const void *args, size_t args_size,
+                       struct arbor_cap *const caps[], unsigned ncaps,
+                       void *out, size_t out_size);
+
 /* ---- server side ---------------------------------------------------- */
 
 struct arbor_rpc_request {

@@ -1,5 +1,6 @@
 /* The client side of RPC: a call is one send and one receive on a private connection. */
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 #include <arbor/error.h>
 #include "internal.h"
@@ -61,4 +62,22 @@ int rpc_call_for_cap(struct arbor_cap *obj, uint32_t op, const void *args, size_
 	}
 	arbor_msg_release(&reply);
 	return err < 0 ? err : 0;
+}
+
+int arbor_rpc_call_out(struct arbor_cap *cap, uint32_t opcode,
+                       const void *args, size_t args_size,
+                       struct arbor_cap *const caps[], unsigned ncaps,
+                       void *out, size_t out_size)
+{
+	struct arbor_msg reply;
+	int err = arbor_rpc_call(cap, opcode, args, args_size, caps, ncaps, &reply);
+
+	if (err >= 0 && out) {
+		if (reply.size == out_size)
+			memcpy(out, reply.payload, out_size);
+		else
+			err = ARBOR_E_BAD_MESSAGE;
+	}
+	arbor_msg_release(&reply);
+	return err;
 }

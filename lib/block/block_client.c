@@ -16,17 +16,10 @@
 
 static int info_call(struct block_connection *b)
 {
-	struct arbor_msg reply;
-	int err = arbor_rpc_call(b->conn.cap, ARBOR_BLOCK_INFO, NULL, 0, NULL, 0, &reply);
+	int err = arbor_rpc_call_out(b->conn.cap, ARBOR_BLOCK_INFO, NULL, 0, NULL, 0, &b->info,
+	                             sizeof(b->info));
 	uint32_t bs;
 
-	if (err >= 0) {
-		if (reply.size == sizeof(b->info))
-			memcpy(&b->info, reply.payload, sizeof(b->info));
-		else
-			err = ARBOR_E_BAD_MESSAGE;
-	}
-	arbor_msg_release(&reply);
 	if (err < 0)
 		return err;
 	bs = b->info.block_size;

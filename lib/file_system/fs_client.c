@@ -72,17 +72,7 @@ void fs_connection_close(struct fs_connection *fs)
 static int call(struct fs_connection *fs, uint32_t op, const void *args, size_t size,
                 void *out, size_t out_size)
 {
-	struct arbor_msg reply;
-	int err = arbor_rpc_call(fs->conn.cap, op, args, size, NULL, 0, &reply);
-
-	if (err >= 0 && out) {
-		if (reply.size == out_size)
-			memcpy(out, reply.payload, out_size);
-		else
-			err = ARBOR_E_BAD_MESSAGE;
-	}
-	arbor_msg_release(&reply);
-	return err;
+	return arbor_rpc_call_out(fs->conn.cap, op, args, size, NULL, 0, out, out_size);
 }
 
 /* A call answered with a handle. */

@@ -9,17 +9,7 @@
 static int call(struct terminal_connection *t, uint32_t op, const void *args, size_t size,
                 void *out, size_t out_size)
 {
-	struct arbor_msg reply;
-	int err = arbor_rpc_call(t->conn.cap, op, args, size, NULL, 0, &reply);
-
-	if (err >= 0 && out) {
-		if (reply.size == out_size)
-			memcpy(out, reply.payload, out_size);
-		else
-			err = ARBOR_E_BAD_MESSAGE;
-	}
-	arbor_msg_release(&reply);
-	return err;
+	return arbor_rpc_call_out(t->conn.cap, op, args, size, NULL, 0, out, out_size);
 }
 
 int terminal_connection_open(struct arbor_env *env, struct terminal_connection *t,

@@ -30,16 +30,8 @@ void timer_connection_close(struct timer_connection *t)
 static int call(struct timer_connection *t, uint32_t op, const void *args, size_t size,
                 struct arbor_cap *const caps[], unsigned ncaps, void *out, size_t out_size)
 {
-	struct arbor_msg reply;
-	int err = arbor_rpc_call(t->conn.cap, op, args, size, caps, ncaps, &reply);
+	int err = arbor_rpc_call_out(t->conn.cap, op, args, size, caps, ncaps, out, out_size);
 
-	if (err >= 0 && out) {
-		if (reply.size == out_size)
-			memcpy(out, reply.payload, out_size);
-		else
-			err = ARBOR_E_BAD_MESSAGE;
-	}
-	arbor_msg_release(&reply);
 	return err < 0 ? err : 0;
 }
 
